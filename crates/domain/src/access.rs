@@ -1,0 +1,414 @@
+//! The one authorization policy of skolebro: [`may`] decides whether an actor may perform an
+//! action on a resource. Handlers never test roles by hand; they describe who is asking
+//! ([`Actor`]), what they want ([`Action`]) and what it touches ([`Resource`]), and ask here.
+//!
+//! The store loads the facts (an actor's classes and children, a pupil's classes); this module
+//! only reasons about them, so every rule is a plain function with unit tests.
+//!
+//! A denied read of a record is answered as if the record did not exist (404): callers must not
+//! reveal that another family's or another school's record exists.
+
+use crate::people::{Access, ClassId, PersonId, Role, SchoolId};
+
+/// A class an actor works in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClassLink {
+    pub class_id: ClassId,
+    pub contact_teacher: bool,
+}
+
+/// A child an actor is guardian of, with the access level of that guardianship (PEO-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChildLink {
+    pub pupil_id: PersonId,
+    pub access: Access,
+}
+
+/// Who is asking: a signed-in person at one school, with the links that decide what they see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub person_id: PersonId,
+    pub school_id: SchoolId,
+    pub roles: Vec<Role>,
+    /// Classes the actor teaches (staff).
+    pub teaches: Vec<ClassLink>,
+    /// Children the actor is guardian of.
+    pub children: Vec<ChildLink>,
+    /// Classes the actor is enrolled in (pupil).
+    pub enrolled: Vec<ClassId>,
+}
+
+impl Actor {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    fn teaches(&self, class: ClassId) -> Option<ClassLink> {
+        if !self.has(Role::Staff) {
+            return None;
+        }
+        self.teaches.iter().copied().find(|l| l.class_id == class)
+    }
+
+    fn teaches_any(&self, classes: &[ClassId]) -> bool {
+        classes.iter().any(|c| self.teaches(*c).is_some())
+    }
+
+    fn contact_teacher_of_any(&self, classes: &[ClassId]) -> bool {
+        classes
+            .iter()
+            .any(|c| self.teaches(*c).is_some_and(|l| l.contact_teacher))
+    }
+
+    /// The access this actor has to a child as guardian; `None` when not a guardian of it.
+    pub fn guardian_access(&self, pupil: PersonId) -> Option<Access> {
+        if !self.has(Role::Guardian) {
+            return None;
+        }
+        self.children
+            .iter()
+            .find(|c| c.pupil_id == pupil)
+            .map(|c| c.access)
+    }
+
+    fn is_leader_of(&self, school: SchoolId) -> bool {
+        self.school_id == school && self.has(Role::Leader)
+    }
+}
+
+/// What an actor wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Read a record's ordinary content: a class with its pupils, a pupil with their guardians
+    /// and staff, a school overview.
+    View,
+    /// Read the contact details (e-mail, phone, address) of a guardian shown on a record.
+    ViewContact,
+    /// Read contact details that are protected (PEO-3: name and address protection).
+    ViewProtectedContact,
+    /// Change one's own profile: language, password.
+    EditOwnProfile,
+}
+
+/// What an action touches, with the facts the policy needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource<'a> {
+    /// The whole school: every class and person.
+    School { school_id: SchoolId },
+    /// One class with its pupils and their guardians.
+    Class { school_id: SchoolId, class_id: ClassId },
+    /// One pupil, enrolled in `classes`.
+    Pupil {
+        school_id: SchoolId,
+        pupil_id: PersonId,
+        classes: &'a [ClassId],
+    },
+    /// The contact details of a guardian of `pupil_id`, as shown on that pupil's record.
+    GuardianContact {
+        school_id: SchoolId,
+        pupil_id: PersonId,
+        classes: &'a [ClassId],
+        guardian_id: PersonId,
+        protected: bool,
+    },
+    /// A person's own profile.
+    Profile { person_id: PersonId },
+}
+
+/// The decision: may `actor` do `action` on `resource`?
+pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
+    // Nothing crosses a school's boundary.
+    let school = match *resource {
+        Resource::School { school_id }
+        | Resource::Class { school_id, .. }
+        | Resource::Pupil { school_id, .. }
+        | Resource::GuardianContact { school_id, .. } => Some(school_id),
+        Resource::Profile { .. } => None,
+    };
+    if school.is_some_and(|s| s != actor.school_id) {
+        return false;
+    }
+
+    match (action, *resource) {
+        (Action::View, Resource::School { school_id }) => actor.is_leader_of(school_id),
+
+        // The class page lists every family of the class: staff of the class and leaders only.
+        (Action::View, Resource::Class { school_id, class_id }) => {
+            actor.is_leader_of(school_id) || actor.teaches(class_id).is_some()
+        }
+
+        (
+            Action::View,
+            Resource::Pupil {
+                school_id,
+                pupil_id,
+                classes,
+            },
+        ) => {
+            actor.is_leader_of(school_id)
+                || actor.teaches_any(classes)
+                || matches!(
+                    actor.guardian_access(pupil_id),
+                    Some(Access::Full | Access::Info)
+                )
+                || (actor.has(Role::Pupil) && actor.person_id == pupil_id)
+        }
+
+        // Unprotected contact details: the school's staff around the pupil, and the pupil's
+        // guardians with custody (a co-parent's phone). An information-only guardian gets
+        // information about the child, not the other household's details.
+        (
+            Action::ViewContact,
+            Resource::GuardianContact {
+                school_id,
+                pupil_id,
+                classes,
+                guardian_id,
+                protected,
+            },
+        ) => {
+            if protected {
+                return may(actor, Action::ViewProtectedContact, resource);
+            }
+            actor.is_leader_of(school_id)
+                || actor.teaches_any(classes)
+                || actor.person_id == guardian_id
+                || actor.guardian_access(pupil_id) == Some(Access::Full)
+        }
+
+        // Protected details never leave the school's staff, and among staff only those
+        // responsible for the pupil: leaders and the contact teachers (PEO-3).
+        (
+            Action::ViewProtectedContact,
+            Resource::GuardianContact {
+                school_id,
+                classes,
+                guardian_id,
+                ..
+            },
+        ) => {
+            actor.is_leader_of(school_id)
+                || actor.contact_teacher_of_any(classes)
+                || actor.person_id == guardian_id
+        }
+
+        (Action::EditOwnProfile, Resource::Profile { person_id }) => actor.person_id == person_id,
+
+        // Every pair not named above is denied.
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCHOOL: SchoolId = SchoolId(1);
+    const OTHER_SCHOOL: SchoolId = SchoolId(2);
+    const CLASS: ClassId = ClassId(10);
+    const OTHER_CLASS: ClassId = ClassId(11);
+    const PUPIL: PersonId = PersonId(100);
+    const OTHER_PUPIL: PersonId = PersonId(101);
+    const GUARDIAN: PersonId = PersonId(200);
+
+    fn actor(id: i64, roles: &[Role]) -> Actor {
+        Actor {
+            person_id: PersonId(id),
+            school_id: SCHOOL,
+            roles: roles.to_vec(),
+            teaches: vec![],
+            children: vec![],
+            enrolled: vec![],
+        }
+    }
+
+    fn leader() -> Actor {
+        actor(1, &[Role::Leader, Role::Staff])
+    }
+    fn contact_teacher() -> Actor {
+        Actor {
+            teaches: vec![ClassLink {
+                class_id: CLASS,
+                contact_teacher: true,
+            }],
+            ..actor(2, &[Role::Staff])
+        }
+    }
+    fn subject_teacher() -> Actor {
+        Actor {
+            teaches: vec![ClassLink {
+                class_id: CLASS,
+                contact_teacher: false,
+            }],
+            ..actor(3, &[Role::Staff])
+        }
+    }
+    fn other_teacher() -> Actor {
+        Actor {
+            teaches: vec![ClassLink {
+                class_id: OTHER_CLASS,
+                contact_teacher: true,
+            }],
+            ..actor(4, &[Role::Staff])
+        }
+    }
+    fn guardian(access: Access) -> Actor {
+        Actor {
+            children: vec![ChildLink {
+                pupil_id: PUPIL,
+                access,
+            }],
+            ..actor(GUARDIAN.0, &[Role::Guardian])
+        }
+    }
+    fn other_guardian() -> Actor {
+        Actor {
+            children: vec![ChildLink {
+                pupil_id: OTHER_PUPIL,
+                access: Access::Full,
+            }],
+            ..actor(201, &[Role::Guardian])
+        }
+    }
+    fn pupil() -> Actor {
+        Actor {
+            enrolled: vec![CLASS],
+            ..actor(PUPIL.0, &[Role::Pupil])
+        }
+    }
+
+    const CLASSES: &[ClassId] = &[CLASS];
+
+    fn the_pupil() -> Resource<'static> {
+        Resource::Pupil {
+            school_id: SCHOOL,
+            pupil_id: PUPIL,
+            classes: CLASSES,
+        }
+    }
+
+    fn contact(protected: bool, guardian_id: PersonId) -> Resource<'static> {
+        Resource::GuardianContact {
+            school_id: SCHOOL,
+            pupil_id: PUPIL,
+            classes: CLASSES,
+            guardian_id,
+            protected,
+        }
+    }
+
+    #[test]
+    fn class_page_is_for_the_class_staff_and_leaders() {
+        let class = Resource::Class {
+            school_id: SCHOOL,
+            class_id: CLASS,
+        };
+        assert!(may(&leader(), Action::View, &class));
+        assert!(may(&contact_teacher(), Action::View, &class));
+        assert!(may(&subject_teacher(), Action::View, &class));
+        assert!(!may(&other_teacher(), Action::View, &class));
+        assert!(!may(&guardian(Access::Full), Action::View, &class));
+        assert!(!may(&pupil(), Action::View, &class));
+    }
+
+    #[test]
+    fn pupil_record_is_for_its_staff_guardians_and_the_pupil() {
+        let r = the_pupil();
+        assert!(may(&leader(), Action::View, &r));
+        assert!(may(&contact_teacher(), Action::View, &r));
+        assert!(may(&subject_teacher(), Action::View, &r));
+        assert!(may(&guardian(Access::Full), Action::View, &r));
+        assert!(may(&guardian(Access::Info), Action::View, &r));
+        assert!(may(&pupil(), Action::View, &r));
+        assert!(!may(&guardian(Access::None), Action::View, &r));
+        assert!(!may(&other_guardian(), Action::View, &r));
+        assert!(!may(&other_teacher(), Action::View, &r));
+    }
+
+    #[test]
+    fn protected_contact_details_stay_with_responsible_staff() {
+        let co_parent = PersonId(202);
+        let r = contact(true, co_parent);
+        assert!(may(&leader(), Action::ViewContact, &r));
+        assert!(may(&contact_teacher(), Action::ViewContact, &r));
+        assert!(!may(&subject_teacher(), Action::ViewContact, &r));
+        assert!(!may(&guardian(Access::Full), Action::ViewContact, &r));
+        assert!(!may(&guardian(Access::Info), Action::ViewContact, &r));
+        assert!(!may(&pupil(), Action::ViewContact, &r));
+        // The protected guardian sees their own details.
+        assert!(may(&guardian(Access::Full), Action::ViewContact, &contact(true, GUARDIAN)));
+    }
+
+    #[test]
+    fn unprotected_contact_details_reach_custodial_guardians_not_info_only() {
+        let r = contact(false, PersonId(202));
+        assert!(may(&subject_teacher(), Action::ViewContact, &r));
+        assert!(may(&guardian(Access::Full), Action::ViewContact, &r));
+        assert!(!may(&guardian(Access::Info), Action::ViewContact, &r));
+        assert!(!may(&other_guardian(), Action::ViewContact, &r));
+        assert!(!may(&pupil(), Action::ViewContact, &r));
+        assert!(!may(&other_teacher(), Action::ViewContact, &r));
+    }
+
+    #[test]
+    fn nothing_crosses_schools() {
+        let foreign = Resource::Pupil {
+            school_id: OTHER_SCHOOL,
+            pupil_id: PUPIL,
+            classes: CLASSES,
+        };
+        for a in [leader(), contact_teacher(), guardian(Access::Full), pupil()] {
+            assert!(!may(&a, Action::View, &foreign));
+        }
+        assert!(!may(
+            &leader(),
+            Action::View,
+            &Resource::School {
+                school_id: OTHER_SCHOOL
+            }
+        ));
+    }
+
+    #[test]
+    fn a_staff_link_without_the_staff_role_counts_for_nothing() {
+        // A former teacher whose membership ended keeps no access through stale class links.
+        let former = Actor {
+            roles: vec![Role::Guardian],
+            ..contact_teacher()
+        };
+        let class = Resource::Class {
+            school_id: SCHOOL,
+            class_id: CLASS,
+        };
+        assert!(!may(&former, Action::View, &class));
+    }
+
+    #[test]
+    fn only_own_profile() {
+        let me = guardian(Access::Full);
+        assert!(may(
+            &me,
+            Action::EditOwnProfile,
+            &Resource::Profile {
+                person_id: GUARDIAN
+            }
+        ));
+        assert!(!may(
+            &me,
+            Action::EditOwnProfile,
+            &Resource::Profile {
+                person_id: PersonId(1)
+            }
+        ));
+    }
+
+    #[test]
+    fn unnamed_pairs_are_denied() {
+        assert!(!may(
+            &leader(),
+            Action::EditOwnProfile,
+            &Resource::School { school_id: SCHOOL }
+        ));
+        assert!(!may(&leader(), Action::ViewProtectedContact, &the_pupil()));
+    }
+}

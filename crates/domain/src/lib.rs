@@ -1,0 +1,13 @@
+//! skolebro's domain: the types, rules and policies of school-home collaboration.
+//!
+//! Pure code only: no I/O, no async, no clock. Everything here is unit-tested on its own, and the
+//! store and web layers build on these types.
+
+pub mod access;
+pub mod auth;
+pub mod people;
+pub mod profile;
+pub mod text;
+
+pub use access::{may, Action, Actor, Resource};
+pub use people::{Access, ClassId, Country, Lang, PersonId, Role, SchoolId};

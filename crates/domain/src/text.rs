@@ -1,0 +1,66 @@
+//! Limits on text that people type, so that over-long input gets a clear answer.
+
+/// Names of persons and classes.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Usernames.
+pub const MAX_USERNAME_CHARS: usize = 64;
+
+/// Why a piece of text is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TextProblem {
+    #[error("empty")]
+    Empty,
+    #[error("longer than {0} characters")]
+    TooLong(usize),
+    #[error("contains control characters")]
+    Control,
+}
+
+/// A trimmed single-line text of at most `max` characters.
+pub fn single_line(input: &str, max: usize) -> Result<String, TextProblem> {
+    let t = input.trim();
+    if t.is_empty() {
+        return Err(TextProblem::Empty);
+    }
+    if t.chars().count() > max {
+        return Err(TextProblem::TooLong(max));
+    }
+    if t.chars().any(char::is_control) {
+        return Err(TextProblem::Control);
+    }
+    Ok(t.to_owned())
+}
+
+/// A username: lower-case letters, digits, `.`, `-`, `_`.
+pub fn username(input: &str) -> Result<String, TextProblem> {
+    let t = single_line(input, MAX_USERNAME_CHARS)?.to_lowercase();
+    if t
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
+    {
+        Ok(t)
+    } else {
+        Err(TextProblem::Control)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_line_rules() {
+        assert_eq!(single_line("  Ida  ", 10), Ok("Ida".into()));
+        assert_eq!(single_line("   ", 10), Err(TextProblem::Empty));
+        assert_eq!(single_line("Åse Ødegård", 11), Ok("Åse Ødegård".into()));
+        assert_eq!(single_line("Åse Ødegård", 10), Err(TextProblem::TooLong(10)));
+        assert_eq!(single_line("a\nb", 10), Err(TextProblem::Control));
+    }
+
+    #[test]
+    fn usernames_are_folded_and_plain() {
+        assert_eq!(username("Guardian1"), Ok("guardian1".into()));
+        assert!(username("a b").is_err());
+        assert!(username("<script>").is_err());
+    }
+}
