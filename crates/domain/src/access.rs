@@ -96,7 +96,10 @@ pub enum Resource<'a> {
     /// The whole school: every class and person.
     School { school_id: SchoolId },
     /// One class with its pupils and their guardians.
-    Class { school_id: SchoolId, class_id: ClassId },
+    Class {
+        school_id: SchoolId,
+        class_id: ClassId,
+    },
     /// One pupil, enrolled in `classes`.
     Pupil {
         school_id: SchoolId,
@@ -133,9 +136,13 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
         (Action::View, Resource::School { school_id }) => actor.is_leader_of(school_id),
 
         // The class page lists every family of the class: staff of the class and leaders only.
-        (Action::View, Resource::Class { school_id, class_id }) => {
-            actor.is_leader_of(school_id) || actor.teaches(class_id).is_some()
-        }
+        (
+            Action::View,
+            Resource::Class {
+                school_id,
+                class_id,
+            },
+        ) => actor.is_leader_of(school_id) || actor.teaches(class_id).is_some(),
 
         (
             Action::View,
@@ -336,7 +343,11 @@ mod tests {
         assert!(!may(&guardian(Access::Info), Action::ViewContact, &r));
         assert!(!may(&pupil(), Action::ViewContact, &r));
         // The protected guardian sees their own details.
-        assert!(may(&guardian(Access::Full), Action::ViewContact, &contact(true, GUARDIAN)));
+        assert!(may(
+            &guardian(Access::Full),
+            Action::ViewContact,
+            &contact(true, GUARDIAN)
+        ));
     }
 
     #[test]

@@ -21,7 +21,9 @@ pub const MAX_PASSWORD_BYTES: usize = 1024;
 pub enum Throttle {
     Allowed,
     /// Refuse; the client may try again after this many seconds.
-    Refused { retry_after_secs: i64 },
+    Refused {
+        retry_after_secs: i64,
+    },
 }
 
 pub fn throttle(now: i64, failures: &[i64], max_failures: usize) -> Throttle {

@@ -246,7 +246,10 @@ mod tests {
 
     #[test]
     fn own_choice_beats_browser_beats_school() {
-        assert_eq!(negotiate_lang(Some(Lang::En), Some("da"), Lang::Nb), Lang::En);
+        assert_eq!(
+            negotiate_lang(Some(Lang::En), Some("da"), Lang::Nb),
+            Lang::En
+        );
         assert_eq!(negotiate_lang(None, Some("da"), Lang::Nb), Lang::Da);
         assert_eq!(negotiate_lang(None, Some("fr"), Lang::Nb), Lang::Nb);
         assert_eq!(negotiate_lang(None, None, Lang::Da), Lang::Da);

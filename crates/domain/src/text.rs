@@ -34,8 +34,7 @@ pub fn single_line(input: &str, max: usize) -> Result<String, TextProblem> {
 /// A username: lower-case letters, digits, `.`, `-`, `_`.
 pub fn username(input: &str) -> Result<String, TextProblem> {
     let t = single_line(input, MAX_USERNAME_CHARS)?.to_lowercase();
-    if t
-        .chars()
+    if t.chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
     {
         Ok(t)
@@ -53,7 +52,10 @@ mod tests {
         assert_eq!(single_line("  Ida  ", 10), Ok("Ida".into()));
         assert_eq!(single_line("   ", 10), Err(TextProblem::Empty));
         assert_eq!(single_line("Åse Ødegård", 11), Ok("Åse Ødegård".into()));
-        assert_eq!(single_line("Åse Ødegård", 10), Err(TextProblem::TooLong(10)));
+        assert_eq!(
+            single_line("Åse Ødegård", 10),
+            Err(TextProblem::TooLong(10))
+        );
         assert_eq!(single_line("a\nb", 10), Err(TextProblem::Control));
     }
 

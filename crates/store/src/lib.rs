@@ -1,1 +1,34 @@
+//! skolebro's persistence: one set of SQL for SQLite and PostgreSQL (DESIGN.md, Storage).
+//!
+//! Queries use the subset both engines share: `$1` placeholders, `RETURNING`, `ON CONFLICT`,
+//! integers for ids, flags and UTC instants, text for the rest. They run through sqlx's `Any`
+//! driver, so each query is written once; [`Backend`] is consulted only where the two engines
+//! really differ (connection set-up, backup).
 
+pub mod admin;
+pub mod audit;
+pub mod auth;
+mod db;
+pub mod demo;
+pub mod people;
+
+pub use db::{now, Backend, Store};
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("invalid: {0}")]
+    Invalid(String),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Other(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

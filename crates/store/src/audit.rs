@@ -1,0 +1,79 @@
+//! The audit log: who read or changed a sensitive record, when and why (PLT-3).
+
+use skolebro_domain::{PersonId, SchoolId};
+use sqlx::Row;
+
+use crate::{now, Result, Store};
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub actor_id: Option<PersonId>,
+    pub action: String,
+    pub record_type: String,
+    pub record_id: i64,
+    pub detail: Option<String>,
+    pub at: i64,
+}
+
+impl Store {
+    /// Writes an audit row. `action` is a verb (`read`, `change`, `import`), `record_type` the
+    /// kind of record (`protected_contact`, `password`, …).
+    pub async fn audit(
+        &self,
+        school_id: SchoolId,
+        actor_id: Option<PersonId>,
+        action: &str,
+        record_type: &str,
+        record_id: i64,
+        detail: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit (school_id, actor_id, action, record_type, record_id, detail, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(school_id.0)
+        .bind(actor_id.map(|a| a.0))
+        .bind(action)
+        .bind(record_type)
+        .bind(record_id)
+        .bind(detail)
+        .bind(now())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// The newest audit rows about one record, newest first.
+    pub async fn audit_of(
+        &self,
+        school_id: SchoolId,
+        record_type: &str,
+        record_id: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        sqlx::query(
+            "SELECT actor_id, action, record_type, record_id, detail, at FROM audit \
+             WHERE school_id = $1 AND record_type = $2 AND record_id = $3 \
+             ORDER BY at DESC, id DESC LIMIT $4",
+        )
+        .bind(school_id.0)
+        .bind(record_type)
+        .bind(record_id)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(AuditEntry {
+                actor_id: r.try_get::<Option<i64>, _>("actor_id")?.map(PersonId),
+                action: r.try_get("action")?,
+                record_type: r.try_get("record_type")?,
+                record_id: r.try_get("record_id")?,
+                detail: r.try_get("detail")?,
+                at: r.try_get("at")?,
+            })
+        })
+        .collect()
+    }
+}

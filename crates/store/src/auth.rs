@@ -1,0 +1,290 @@
+//! Accounts, passwords, sessions and failed sign-ins.
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use skolebro_domain::auth::{throttle, Throttle, SESSION_IDLE_SECS, THROTTLE_WINDOW_SECS};
+use skolebro_domain::{PersonId, SchoolId};
+use sqlx::Row;
+
+use crate::{now, Result, Store, StoreError};
+
+/// Hashes a password with argon2id (its default parameters). CPU-heavy: call from a blocking
+/// task.
+pub fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError::Other(format!("password hashing failed: {e}")))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A hash that matches no password, verified when the username is unknown so that an unknown
+/// user costs the same time as a wrong password.
+static DECOY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    hash_password("decoy password that is never anyone's").unwrap_or_default()
+});
+
+/// A fresh random token, URL-safe.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn token_hash(token: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The outcome of a sign-in attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignIn {
+    Ok {
+        person_id: PersonId,
+        school_id: SchoolId,
+    },
+    /// Unknown user or wrong password: the same answer for both.
+    Wrong,
+    Throttled {
+        retry_after_secs: i64,
+    },
+}
+
+/// What kind of client a session serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// A browser, with a cookie and a CSRF token.
+    Web,
+    /// A program, with a bearer token.
+    Api,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Web => "web",
+            SessionKind::Api => "api",
+        }
+    }
+}
+
+/// A live session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub person_id: PersonId,
+    pub school_id: SchoolId,
+    pub csrf_token: String,
+}
+
+impl Store {
+    /// Checks a username and password, counting failures per account and per client address.
+    /// While either is throttled even the right password is refused.
+    pub async fn sign_in(&self, username: &str, password: &str, address: &str) -> Result<SignIn> {
+        let t = now();
+        let user_key = format!("user:{}", username.to_lowercase());
+        let addr_key = format!("addr:{address}");
+        for (key, max) in [
+            (&user_key, skolebro_domain::auth::MAX_FAILURES_PER_ACCOUNT),
+            (&addr_key, skolebro_domain::auth::MAX_FAILURES_PER_ADDRESS),
+        ] {
+            let failures: Vec<i64> =
+                sqlx::query("SELECT at FROM login_failure WHERE throttle_key = $1 AND at > $2")
+                    .bind(key.as_str())
+                    .bind(t - THROTTLE_WINDOW_SECS)
+                    .fetch_all(&self.read)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get::<i64, _>("at"))
+                    .collect::<Result<_, _>>()?;
+            if let Throttle::Refused { retry_after_secs } = throttle(t, &failures, max) {
+                return Ok(SignIn::Throttled { retry_after_secs });
+            }
+        }
+
+        let row = sqlx::query(
+            "SELECT a.person_id, a.password_hash, p.school_id FROM account a \
+             JOIN person p ON p.id = a.person_id WHERE a.username = $1",
+        )
+        .bind(username.to_lowercase())
+        .fetch_optional(&self.read)
+        .await?;
+        let (found, hash) = match &row {
+            Some(r) => (true, r.try_get::<String, _>("password_hash")?),
+            None => (false, DECOY_HASH.clone()),
+        };
+        let password = password.to_owned();
+        let good = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        match row {
+            Some(r) if found && good => Ok(SignIn::Ok {
+                person_id: PersonId(r.try_get("person_id")?),
+                school_id: SchoolId(r.try_get("school_id")?),
+            }),
+            _ => {
+                let mut tx = self.write.begin().await?;
+                for key in [&user_key, &addr_key] {
+                    sqlx::query("INSERT INTO login_failure (throttle_key, at) VALUES ($1, $2)")
+                        .bind(key.as_str())
+                        .bind(t)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                // Old failures tell nothing; keep the table small.
+                sqlx::query("DELETE FROM login_failure WHERE at < $1")
+                    .bind(t - 10 * THROTTLE_WINDOW_SECS)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(SignIn::Wrong)
+            }
+        }
+    }
+
+    /// Starts a session and returns its token (shown to the client once, stored hashed).
+    pub async fn create_session(
+        &self,
+        person_id: PersonId,
+        school_id: SchoolId,
+        kind: SessionKind,
+    ) -> Result<String> {
+        let token = random_token();
+        let t = now();
+        sqlx::query(
+            "INSERT INTO session (token_hash, person_id, school_id, kind, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(token_hash(&token))
+        .bind(person_id.0)
+        .bind(school_id.0)
+        .bind(kind.as_str())
+        .bind(random_token())
+        .bind(t)
+        .bind(t + SESSION_IDLE_SECS)
+        .execute(&self.write)
+        .await?;
+        Ok(token)
+    }
+
+    /// The live session a token belongs to, if any.
+    pub async fn session(&self, token: &str, kind: SessionKind) -> Result<Option<Session>> {
+        let row = sqlx::query(
+            "SELECT person_id, school_id, csrf_token, expires_at FROM session \
+             WHERE token_hash = $1 AND kind = $2 AND expires_at > $3",
+        )
+        .bind(token_hash(token))
+        .bind(kind.as_str())
+        .bind(now())
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let session = Session {
+            person_id: PersonId(row.try_get("person_id")?),
+            school_id: SchoolId(row.try_get("school_id")?),
+            csrf_token: row.try_get("csrf_token")?,
+        };
+        // Extend an idle session at most once an hour, so reads stay reads.
+        let expires_at: i64 = row.try_get("expires_at")?;
+        if expires_at - now() < SESSION_IDLE_SECS - 3600 {
+            sqlx::query("UPDATE session SET expires_at = $1 WHERE token_hash = $2")
+                .bind(now() + SESSION_IDLE_SECS)
+                .bind(token_hash(token))
+                .execute(&self.write)
+                .await?;
+        }
+        Ok(Some(session))
+    }
+
+    pub async fn end_session(&self, token: &str) -> Result<()> {
+        sqlx::query("DELETE FROM session WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Checks the current password and sets a new one. Every other session of the person ends,
+    /// so a stolen session does not outlive the change.
+    pub async fn change_password(
+        &self,
+        person_id: PersonId,
+        current: &str,
+        new: &str,
+        keep_token: &str,
+    ) -> Result<bool> {
+        let hash: Option<String> =
+            sqlx::query_scalar("SELECT password_hash FROM account WHERE person_id = $1")
+                .bind(person_id.0)
+                .fetch_optional(&self.read)
+                .await?;
+        let Some(hash) = hash else {
+            return Err(StoreError::NotFound);
+        };
+        let (current, new) = (current.to_owned(), new.to_owned());
+        let new_hash = tokio::task::spawn_blocking(move || {
+            if verify_password(&current, &hash) {
+                hash_password(&new).map(Some)
+            } else {
+                Ok(None)
+            }
+        })
+        .await
+        .map_err(|e| StoreError::Other(e.to_string()))??;
+        let Some(new_hash) = new_hash else {
+            return Ok(false);
+        };
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "UPDATE account SET password_hash = $1, password_changed_at = $2 WHERE person_id = $3",
+        )
+        .bind(new_hash)
+        .bind(now())
+        .bind(person_id.0)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM session WHERE person_id = $1 AND token_hash <> $2")
+            .bind(person_id.0)
+            .bind(token_hash(keep_token))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Sets a password without knowing the old one (the command line's `user set-password`).
+    pub async fn set_password(&self, username: &str, password: &str) -> Result<()> {
+        let password = password.to_owned();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| StoreError::Other(e.to_string()))??;
+        let mut tx = self.write.begin().await?;
+        let person: Option<i64> = sqlx::query_scalar(
+            "UPDATE account SET password_hash = $1, password_changed_at = $2 WHERE username = $3 RETURNING person_id",
+        )
+        .bind(hash)
+        .bind(now())
+        .bind(username.to_lowercase())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let person = person.ok_or(StoreError::NotFound)?;
+        sqlx::query("DELETE FROM session WHERE person_id = $1")
+            .bind(person)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

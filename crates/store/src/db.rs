@@ -1,0 +1,249 @@
+//! Connecting, configuring and migrating the database.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+
+use crate::{Result, StoreError};
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database: a pool for writes and a pool for reads. On SQLite the writer is a single
+/// connection (SQLite has one writer at a time; queueing in the pool beats busy retries) and the
+/// readers share the WAL. On PostgreSQL both are the same pool; the split is where read replicas
+/// plug in.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) write: AnyPool,
+    pub(crate) read: AnyPool,
+    backend: Backend,
+    url: String,
+}
+
+/// The current instant, in whole seconds since the epoch (UTC).
+pub fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "people",
+    include_str!("../migrations/sqlite/0001_people.sql"),
+)];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "people",
+    include_str!("../migrations/postgres/0001_people.sql"),
+)];
+
+impl Store {
+    /// Connects to `url`: `sqlite://PATH` (created when missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Invalid(format!(
+                "database URL must start with sqlite: or postgres: (got {:?})",
+                url.split(':').next().unwrap_or("")
+            )));
+        };
+        let mut options = AnyConnectOptions::from_str(url)?;
+        // Bulk loads write statements of many kilobytes; slow ones are for debugging, not the log.
+        options = options
+            .log_slow_statements(tracing::log::LevelFilter::Debug, Duration::from_millis(500));
+        let store = match backend {
+            Backend::Sqlite => {
+                // The writer connects first so that WAL mode is on before any reader opens.
+                let write = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options.clone())
+                    .await?;
+                // Open the file now, so that a bad path fails at start-up.
+                write.acquire().await?;
+                let read = AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                                 PRAGMA query_only = ON;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?;
+                Store {
+                    write,
+                    read,
+                    backend,
+                    url: url.to_owned(),
+                }
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?;
+                Store {
+                    write: pool.clone(),
+                    read: pool,
+                    backend,
+                    url: url.to_owned(),
+                }
+            }
+        };
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Applies the schema changes this build knows and the database lacks.
+    pub async fn migrate(&self) -> Result<()> {
+        let list = match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS,
+            Backend::Postgres => POSTGRES_MIGRATIONS,
+        };
+        let migrations = list
+            .iter()
+            .map(|(version, name, sql)| {
+                Migration::new(
+                    *version,
+                    Cow::Borrowed(*name),
+                    MigrationType::Simple,
+                    Cow::Borrowed(*sql),
+                    false,
+                )
+            })
+            .collect();
+        let migrator = Migrator {
+            migrations: Cow::Owned(migrations),
+            ..Migrator::DEFAULT
+        };
+        migrator.run(&self.write).await?;
+        Ok(())
+    }
+
+    /// Whether the database answers: for `/healthz`.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    /// Closes both pools, waiting for connections in use.
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+/// One value of a row written by [`insert_rows`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Val {
+    Int(i64),
+    Text(String),
+    /// NULL in an integer column. PostgreSQL types each parameter, so NULLs carry their type.
+    NullInt,
+    NullText,
+}
+
+impl From<i64> for Val {
+    fn from(v: i64) -> Self {
+        Val::Int(v)
+    }
+}
+impl From<&str> for Val {
+    fn from(v: &str) -> Self {
+        Val::Text(v.to_owned())
+    }
+}
+impl From<String> for Val {
+    fn from(v: String) -> Self {
+        Val::Text(v)
+    }
+}
+impl From<Option<i64>> for Val {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Val::NullInt, Val::Int)
+    }
+}
+impl From<Option<String>> for Val {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Val::NullText, Val::Text)
+    }
+}
+impl From<Option<&str>> for Val {
+    fn from(v: Option<&str>) -> Self {
+        v.map_or(Val::NullText, Into::into)
+    }
+}
+
+/// Inserts many rows with multi-row `VALUES` statements: bulk loads (demo, import) run in
+/// seconds instead of minutes. Chunks stay under both engines' parameter limits.
+pub(crate) async fn insert_rows(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Val>],
+) -> Result<()> {
+    let per_chunk = (30_000 / columns.len()).max(1);
+    for chunk in rows.chunks(per_chunk) {
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        let mut n = 0;
+        for (i, row) in chunk.iter().enumerate() {
+            debug_assert_eq!(row.len(), columns.len());
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            for j in 0..row.len() {
+                n += 1;
+                if j > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("${n}"));
+            }
+            sql.push(')');
+        }
+        let mut q = sqlx::query(&sql);
+        for row in chunk {
+            for v in row {
+                q = match v {
+                    Val::Int(i) => q.bind(*i),
+                    Val::Text(t) => q.bind(t.as_str()),
+                    Val::NullInt => q.bind(None::<i64>),
+                    Val::NullText => q.bind(None::<String>),
+                };
+            }
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,731 @@
+//! The demo school: a deterministic, realistic school to try skolebro with and to test and
+//! measure against. The same options give the same school, row for row.
+//!
+//! Logins: `leader1`; `teacher1`..; `guardian1`..; `pupil1`... `teacher1` is contact teacher of
+//! the first class; `guardian1`, `guardian2`, … are the first guardians of `pupil1`, `pupil2`, …
+//! in the first class. The first class also holds the special cases every feature must handle:
+//! `guardian3` has protected contact details (PEO-3); `pupil4`'s parents live in two households
+//! and the second has information-only access (PEO-2); `guardian5` needs an interpreter (PEO-4).
+
+use std::collections::HashMap;
+
+use skolebro_domain::profile::{profile, school_year};
+use skolebro_domain::{Country, SchoolId};
+use sqlx::Row;
+
+use crate::auth::hash_password;
+use crate::db::{insert_rows, Val};
+use crate::{now, Result, Store, StoreError};
+
+/// What the demo school should look like.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub pupils: u32,
+    pub country: Country,
+    pub password: String,
+}
+
+/// What was made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoSummary {
+    pub school_id: SchoolId,
+    pub school_name: String,
+    pub classes: u32,
+    pub teachers: u32,
+    pub pupils: u32,
+    pub guardians: u32,
+}
+
+/// A small deterministic generator (SplitMix64): the demo must be the same on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn pick<'a>(&mut self, list: &[&'a str]) -> &'a str {
+        list[(self.next() % list.len() as u64) as usize]
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+struct Names {
+    school: &'static str,
+    girls: &'static [&'static str],
+    boys: &'static [&'static str],
+    women: &'static [&'static str],
+    men: &'static [&'static str],
+    families: &'static [&'static str],
+    streets: &'static [&'static str],
+    town: &'static str,
+    phone_prefix: &'static str,
+    mail_domain: &'static str,
+}
+
+const DK: Names = Names {
+    school: "Egebjerg Skole",
+    girls: &[
+        "Ida", "Freja", "Clara", "Alma", "Ella", "Karla", "Agnes", "Sofie", "Emma", "Ellen",
+        "Olivia", "Lærke", "Asta", "Liva", "Esther",
+    ],
+    boys: &[
+        "William", "Noah", "Oscar", "Lucas", "Carl", "Alfred", "Emil", "Valdemar", "Aksel",
+        "Malthe", "Magnus", "Viggo", "Arthur", "Otto", "Villads",
+    ],
+    women: &[
+        "Mette", "Anne", "Camilla", "Louise", "Maria", "Pernille", "Katrine", "Signe", "Line",
+        "Stine", "Sara", "Trine", "Helle", "Fatima", "Amira",
+    ],
+    men: &[
+        "Anders",
+        "Mads",
+        "Jesper",
+        "Thomas",
+        "Rasmus",
+        "Søren",
+        "Martin",
+        "Jens",
+        "Michael",
+        "Christian",
+        "Henrik",
+        "Morten",
+        "Peter",
+        "Ahmed",
+        "Omar",
+    ],
+    families: &[
+        "Jensen",
+        "Nielsen",
+        "Hansen",
+        "Pedersen",
+        "Andersen",
+        "Christensen",
+        "Larsen",
+        "Sørensen",
+        "Rasmussen",
+        "Jørgensen",
+        "Petersen",
+        "Madsen",
+        "Kristensen",
+        "Olsen",
+        "Thomsen",
+        "Møller",
+        "Poulsen",
+        "Johansen",
+        "Knudsen",
+        "Mortensen",
+        "Yilmaz",
+        "Hussein",
+        "Nowak",
+    ],
+    streets: &[
+        "Egebjergvej",
+        "Skolevej",
+        "Møllegade",
+        "Bøgevænget",
+        "Kirkestræde",
+        "Strandvejen",
+        "Lindevej",
+        "Åbrinken",
+    ],
+    town: "8000 Aarhus C",
+    phone_prefix: "+45",
+    mail_domain: "example.dk",
+};
+
+const NO: Names = Names {
+    school: "Solbakken skole",
+    girls: &[
+        "Nora", "Emma", "Ella", "Maja", "Olivia", "Sofie", "Ingrid", "Leah", "Frida", "Astrid",
+        "Selma", "Tiril", "Hedda", "Sara", "Aurora",
+    ],
+    boys: &[
+        "Jakob", "Emil", "Noah", "Oliver", "Filip", "William", "Lucas", "Liam", "Henrik", "Aksel",
+        "Magnus", "Johannes", "Ludvig", "Isak", "Tobias",
+    ],
+    women: &[
+        "Kari",
+        "Ingrid",
+        "Marianne",
+        "Hilde",
+        "Silje",
+        "Camilla",
+        "Ida",
+        "Kristin",
+        "Linn",
+        "Tonje",
+        "Anette",
+        "Randi",
+        "Marte",
+        "Amina",
+        "Agnieszka",
+    ],
+    men: &[
+        "Ole", "Lars", "Knut", "Per", "Jon", "Espen", "Bjørn", "Trond", "Geir", "Eirik", "Anders",
+        "Håkon", "Kjetil", "Yusuf", "Tomasz",
+    ],
+    families: &[
+        "Hansen",
+        "Johansen",
+        "Olsen",
+        "Larsen",
+        "Andersen",
+        "Pedersen",
+        "Nilsen",
+        "Kristiansen",
+        "Jensen",
+        "Karlsen",
+        "Johnsen",
+        "Pettersen",
+        "Eriksen",
+        "Berg",
+        "Haugen",
+        "Hagen",
+        "Johannessen",
+        "Andreassen",
+        "Jacobsen",
+        "Dahl",
+        "Ali",
+        "Kowalski",
+        "Nguyen",
+    ],
+    streets: &[
+        "Skoleveien",
+        "Solbakken",
+        "Kirkegata",
+        "Storgata",
+        "Fjordveien",
+        "Bjørkelia",
+        "Granåsen",
+        "Sjøgata",
+    ],
+    town: "6509 Kristiansund",
+    phone_prefix: "+47",
+    mail_domain: "example.no",
+};
+
+/// A person about to be written, keyed for the id look-up after the bulk insert.
+struct NewPerson {
+    key: String,
+    given: String,
+    family: String,
+    username: String,
+    email: Option<String>,
+    phone: Option<String>,
+    address: Option<String>,
+    protected: bool,
+    home_language: Option<&'static str>,
+    interpreter: Option<&'static str>,
+    birth_date: Option<String>,
+    roles: &'static [&'static str],
+}
+
+impl Store {
+    /// Whether the database holds no school yet.
+    pub async fn is_empty(&self) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM school")
+            .fetch_one(&self.read)
+            .await?;
+        Ok(n == 0)
+    }
+
+    /// Creates the demo school. Refuses when the database already holds a school, so that a
+    /// real school is never mixed with invented people. `progress(done, total)` is called as
+    /// rows are written.
+    pub async fn create_demo(
+        &self,
+        options: &DemoOptions,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<DemoSummary> {
+        if !self.is_empty().await? {
+            return Err(StoreError::Conflict(
+                "the database already holds a school".into(),
+            ));
+        }
+        if options.pupils == 0 {
+            return Err(StoreError::Invalid(
+                "a demo school needs at least one pupil".into(),
+            ));
+        }
+        let prof = profile(options.country);
+        let names = match options.country {
+            Country::Dk => &DK,
+            Country::No => &NO,
+        };
+        let mut rng = Rng(0x5EED_0000 + options.pupils as u64);
+        let today = jiff::Timestamp::now()
+            .to_zoned(
+                jiff::tz::TimeZone::get(prof.time_zone)
+                    .map_err(|e| StoreError::Other(e.to_string()))?,
+            )
+            .date();
+        let year = school_year(today);
+        let year_start: i16 = year[..4].parse().unwrap_or(2026);
+
+        // Classes: the same number in every grade, about 24 pupils each.
+        let grades: Vec<u8> = (prof.grades.0..=prof.grades.1).collect();
+        let per_grade = options.pupils.div_ceil(24 * grades.len() as u32).max(1);
+        let class_count = per_grade * grades.len() as u32;
+        let per_class = options.pupils.div_ceil(class_count);
+        let letters = [
+            "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P",
+        ];
+        let mut classes = Vec::new(); // (name, grade)
+        for &g in &grades {
+            for i in 0..per_grade {
+                let letter = match letters.get(i as usize) {
+                    Some(l) => l.to_string(),
+                    None => format!("{}", i + 1),
+                };
+                let name = match options.country {
+                    Country::Dk => format!("{g}.{letter}"),
+                    Country::No => format!("{g}{letter}"),
+                };
+                classes.push((name, g));
+            }
+        }
+
+        // One hash for every demo account: the demo shares one password anyway, and hashing
+        // tens of thousands of times would take minutes.
+        let password = options.password.clone();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| StoreError::Other(e.to_string()))??;
+
+        let mut persons: Vec<NewPerson> = Vec::new();
+        let teachers = (class_count * 13).div_ceil(10).max(2);
+        let address = |rng: &mut Rng| {
+            format!(
+                "{} {}, {}",
+                rng.pick(names.streets),
+                1 + rng.next() % 120,
+                names.town
+            )
+        };
+        let phone = |rng: &mut Rng, n: u64| {
+            format!(
+                "{} {:02} {:02} {:02} {:02}",
+                names.phone_prefix,
+                20 + (n * 7 + rng.next()) % 80,
+                rng.next() % 100,
+                rng.next() % 100,
+                rng.next() % 100
+            )
+        };
+        persons.push(NewPerson {
+            key: "demo:leader:1".into(),
+            given: rng.pick(names.women).into(),
+            family: rng.pick(names.families).into(),
+            username: "leader1".into(),
+            email: Some(format!("leader1@{}", names.mail_domain)),
+            phone: Some(phone(&mut rng, 0)),
+            address: None,
+            protected: false,
+            home_language: None,
+            interpreter: None,
+            birth_date: None,
+            roles: &["leader", "staff"],
+        });
+        for t in 1..=teachers {
+            let woman = rng.chance(70);
+            persons.push(NewPerson {
+                key: format!("demo:teacher:{t}"),
+                given: rng.pick(if woman { names.women } else { names.men }).into(),
+                family: rng.pick(names.families).into(),
+                username: format!("teacher{t}"),
+                email: Some(format!("teacher{t}@{}", names.mail_domain)),
+                phone: Some(phone(&mut rng, t as u64)),
+                address: None,
+                protected: false,
+                home_language: None,
+                interpreter: None,
+                birth_date: None,
+                roles: &["staff"],
+            });
+        }
+
+        // Pupils, class by class, and their families. A family is (surname, guardians); about
+        // one pupil in ten is the younger sibling of a pupil three classes further on.
+        struct Family {
+            guardians: Vec<(usize, &'static str)>, // (index into persons, access)
+        }
+        let mut families: Vec<Family> = Vec::new();
+        let mut pupil_family: Vec<usize> = Vec::new();
+        let mut pupil_class: Vec<usize> = Vec::new();
+        let mut pupil_index: Vec<usize> = Vec::new();
+        let first_guardian_base = persons.len();
+        let mut second_guardians: Vec<NewPerson> = Vec::new();
+        let mut second_of: Vec<(usize, usize, &'static str)> = Vec::new(); // (family, second idx, access)
+        let mut guardian_no = 0u32;
+        let mut surname_of_family: Vec<String> = Vec::new();
+        for p in 0..options.pupils {
+            let class = (p / per_class) as usize;
+            let pupil_no = p + 1;
+            let sibling_of =
+                (pupil_no > 3 * per_class && p % 10 == 7).then(|| (p - 3 * per_class) as usize);
+            let family = match sibling_of {
+                Some(older) => pupil_family[older],
+                None => {
+                    // The family's first guardian is numbered in pupil order, so `guardianN`
+                    // is a guardian of `pupilN` wherever there are no siblings before.
+                    guardian_no += 1;
+                    let surname = rng.pick(names.families).to_string();
+                    let special = (p < per_class).then_some(pupil_no);
+                    let protected = special == Some(3) || (p > per_class && p % 97 == 3);
+                    let interpreter = (special == Some(5) || (p > per_class && p % 41 == 5)).then(
+                        || match options.country {
+                            Country::Dk => "arabisk",
+                            Country::No => "somali",
+                        },
+                    );
+                    let woman = rng.chance(60);
+                    let addr = address(&mut rng);
+                    persons.push(NewPerson {
+                        key: format!("demo:guardian:{guardian_no}"),
+                        given: rng.pick(if woman { names.women } else { names.men }).into(),
+                        family: surname.clone(),
+                        username: format!("guardian{guardian_no}"),
+                        email: Some(format!("guardian{guardian_no}@{}", names.mail_domain)),
+                        phone: Some(phone(&mut rng, guardian_no as u64)),
+                        address: Some(addr.clone()),
+                        protected,
+                        home_language: interpreter.map(|_| match options.country {
+                            Country::Dk => "ar",
+                            Country::No => "so",
+                        }),
+                        interpreter,
+                        birth_date: None,
+                        roles: &["guardian"],
+                    });
+                    families.push(Family {
+                        guardians: vec![(persons.len() - 1, "full")],
+                    });
+                    let f = families.len() - 1;
+                    // A second guardian in most families. Two households: the pupil's parents
+                    // live apart; the second keeps information-only access.
+                    let two_households = special == Some(4) || (p > per_class && p % 53 == 4);
+                    if two_households || rng.chance(85) || special.is_some() {
+                        second_guardians.push(NewPerson {
+                            key: String::new(),
+                            given: rng.pick(if woman { names.men } else { names.women }).into(),
+                            family: if two_households {
+                                rng.pick(names.families).into()
+                            } else {
+                                surname.clone()
+                            },
+                            username: String::new(),
+                            email: None,
+                            phone: None,
+                            address: Some(if two_households {
+                                address(&mut rng)
+                            } else {
+                                addr
+                            }),
+                            // A protected address protects the whole household.
+                            protected: protected && !two_households,
+                            home_language: None,
+                            interpreter: None,
+                            birth_date: None,
+                            roles: &["guardian"],
+                        });
+                        second_of.push((
+                            f,
+                            second_guardians.len() - 1,
+                            if two_households { "info" } else { "full" },
+                        ));
+                    }
+                    surname_of_family.push(surname);
+                    f
+                }
+            };
+            pupil_family.push(family);
+            pupil_class.push(class);
+            let grade = classes[class].1;
+            let girl = rng.chance(50);
+            persons.push(NewPerson {
+                key: format!("demo:pupil:{pupil_no}"),
+                given: rng.pick(if girl { names.girls } else { names.boys }).into(),
+                family: surname_of_family[family].clone(),
+                username: format!("pupil{pupil_no}"),
+                email: None,
+                phone: None,
+                address: None,
+                protected: false,
+                home_language: None,
+                interpreter: None,
+                birth_date: Some(format!(
+                    "{}-{:02}-{:02}",
+                    year_start - 6 - grade as i16 + prof.grades.0 as i16,
+                    1 + rng.next() % 12,
+                    1 + rng.next() % 28
+                )),
+                roles: &["pupil"],
+            });
+            pupil_index.push(persons.len() - 1);
+        }
+        debug_assert!(first_guardian_base < persons.len());
+        // Second guardians are numbered after all first guardians.
+        for (f, s, access) in second_of {
+            guardian_no += 1;
+            let mut g = std::mem::replace(
+                &mut second_guardians[s],
+                NewPerson {
+                    key: String::new(),
+                    given: String::new(),
+                    family: String::new(),
+                    username: String::new(),
+                    email: None,
+                    phone: None,
+                    address: None,
+                    protected: false,
+                    home_language: None,
+                    interpreter: None,
+                    birth_date: None,
+                    roles: &[],
+                },
+            );
+            g.key = format!("demo:guardian:{guardian_no}");
+            g.username = format!("guardian{guardian_no}");
+            g.email = Some(format!("guardian{guardian_no}@{}", names.mail_domain));
+            g.phone = Some(phone(&mut rng, guardian_no as u64));
+            persons.push(g);
+            families[f].guardians.push((persons.len() - 1, access));
+        }
+
+        let total = (persons.len() * 3 + options.pupils as usize * 3) as u64;
+        let mut done = 0u64;
+        progress(done, total);
+
+        let t = now();
+        let mut tx = self.write.begin().await?;
+        let school_id: i64 = sqlx::query_scalar(
+            "INSERT INTO school (name, country, time_zone, locale, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(names.school)
+        .bind(options.country.as_str())
+        .bind(prof.time_zone)
+        .bind(prof.locale.as_str())
+        .bind(t)
+        .fetch_one(&mut *tx)
+        .await?;
+        let class_rows: Vec<Vec<Val>> = classes
+            .iter()
+            .map(|(name, g)| {
+                vec![
+                    school_id.into(),
+                    name.clone().into(),
+                    (*g as i64).into(),
+                    year.clone().into(),
+                ]
+            })
+            .collect();
+        insert_rows(
+            &mut tx,
+            "class",
+            &["school_id", "name", "grade", "school_year"],
+            &class_rows,
+        )
+        .await?;
+        let class_ids: Vec<i64> = {
+            let rows = sqlx::query("SELECT id, name FROM class WHERE school_id = $1")
+                .bind(school_id)
+                .fetch_all(&mut *tx)
+                .await?;
+            let by_name: HashMap<String, i64> = rows
+                .iter()
+                .map(|r| Ok((r.try_get::<String, _>("name")?, r.try_get::<i64, _>("id")?)))
+                .collect::<Result<_>>()?;
+            classes.iter().map(|(n, _)| by_name[n]).collect()
+        };
+
+        for chunk in persons.chunks(2000) {
+            let rows: Vec<Vec<Val>> = chunk
+                .iter()
+                .map(|p| {
+                    vec![
+                        school_id.into(),
+                        p.key.clone().into(),
+                        p.given.clone().into(),
+                        p.family.clone().into(),
+                        p.email.clone().into(),
+                        p.phone.clone().into(),
+                        p.address.clone().into(),
+                        (p.protected as i64).into(),
+                        p.home_language.into(),
+                        p.interpreter.into(),
+                        p.birth_date.clone().into(),
+                        t.into(),
+                    ]
+                })
+                .collect();
+            insert_rows(
+                &mut tx,
+                "person",
+                &[
+                    "school_id",
+                    "external_key",
+                    "given_name",
+                    "family_name",
+                    "email",
+                    "phone",
+                    "address",
+                    "contact_protected",
+                    "home_language",
+                    "interpreter_language",
+                    "birth_date",
+                    "created_at",
+                ],
+                &rows,
+            )
+            .await?;
+            done += chunk.len() as u64;
+            progress(done, total);
+        }
+        let ids: HashMap<String, i64> =
+            sqlx::query("SELECT id, external_key FROM person WHERE school_id = $1")
+                .bind(school_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get::<String, _>("external_key")?,
+                        r.try_get::<i64, _>("id")?,
+                    ))
+                })
+                .collect::<Result<_>>()?;
+        let id_of = |i: usize| ids[&persons[i].key];
+
+        for chunk in (0..persons.len()).collect::<Vec<_>>().chunks(2000) {
+            let accounts: Vec<Vec<Val>> = chunk
+                .iter()
+                .map(|&i| {
+                    vec![
+                        id_of(i).into(),
+                        persons[i].username.clone().into(),
+                        hash.clone().into(),
+                        t.into(),
+                    ]
+                })
+                .collect();
+            insert_rows(
+                &mut tx,
+                "account",
+                &[
+                    "person_id",
+                    "username",
+                    "password_hash",
+                    "password_changed_at",
+                ],
+                &accounts,
+            )
+            .await?;
+            let members: Vec<Vec<Val>> = chunk
+                .iter()
+                .flat_map(|&i| persons[i].roles.iter().map(move |r| (i, *r)))
+                .map(|(i, r)| vec![school_id.into(), id_of(i).into(), r.into()])
+                .collect();
+            insert_rows(
+                &mut tx,
+                "membership",
+                &["school_id", "person_id", "role"],
+                &members,
+            )
+            .await?;
+            done += 2 * chunk.len() as u64;
+            progress(done, total);
+        }
+
+        // Staff: teacher k is contact teacher of class k; the rest teach subjects in five
+        // classes each; every contact teacher also teaches the next class.
+        let mut staff: HashMap<(usize, i64), bool> = HashMap::new();
+        for t_no in 1..=teachers as usize {
+            let person = id_of(t_no); // persons[0] is the leader
+            if t_no <= class_ids.len() {
+                staff.insert((t_no - 1, person), true);
+                if class_ids.len() > 1 {
+                    staff
+                        .entry((t_no % class_ids.len(), person))
+                        .or_insert(false);
+                }
+            } else {
+                for k in 0..5 {
+                    let c = (t_no * 7 + k * 3) % class_ids.len();
+                    staff.entry((c, person)).or_insert(false);
+                }
+            }
+        }
+        let mut staff_rows: Vec<_> = staff.into_iter().collect();
+        staff_rows.sort();
+        let staff_rows: Vec<Vec<Val>> = staff_rows
+            .into_iter()
+            .map(|((c, p), contact)| {
+                vec![
+                    school_id.into(),
+                    class_ids[c].into(),
+                    p.into(),
+                    (contact as i64).into(),
+                ]
+            })
+            .collect();
+        insert_rows(
+            &mut tx,
+            "class_staff",
+            &["school_id", "class_id", "person_id", "contact_teacher"],
+            &staff_rows,
+        )
+        .await?;
+
+        let mut enrolments = Vec::new();
+        let mut guardianships = Vec::new();
+        for p in 0..options.pupils as usize {
+            let pupil = id_of(pupil_index[p]);
+            enrolments.push(vec![
+                school_id.into(),
+                class_ids[pupil_class[p]].into(),
+                pupil.into(),
+            ]);
+            for (g, access) in &families[pupil_family[p]].guardians {
+                guardianships.push(vec![
+                    school_id.into(),
+                    id_of(*g).into(),
+                    pupil.into(),
+                    (*access).into(),
+                ]);
+            }
+        }
+        insert_rows(
+            &mut tx,
+            "enrolment",
+            &["school_id", "class_id", "pupil_id"],
+            &enrolments,
+        )
+        .await?;
+        done += options.pupils as u64;
+        progress(done, total);
+        insert_rows(
+            &mut tx,
+            "guardianship",
+            &["school_id", "guardian_id", "pupil_id", "access"],
+            &guardianships,
+        )
+        .await?;
+        tx.commit().await?;
+        progress(total, total);
+
+        Ok(DemoSummary {
+            school_id: SchoolId(school_id),
+            school_name: names.school.to_owned(),
+            classes: class_count,
+            teachers,
+            pupils: options.pupils,
+            guardians: guardian_no,
+        })
+    }
+}

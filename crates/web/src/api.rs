@@ -1,0 +1,49 @@
+//! The JSON API's shared parts: the OpenAPI description. Each area's API handlers live in the
+//! area's own module beside its pages.
+
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::AppState;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "skolebro API",
+        description = "School-home collaboration. Errors are RFC 9457 problem JSON. Get a bearer \
+                       token from POST /api/v1/session.",
+    ),
+    paths(
+        crate::auth::api_create_session,
+        crate::auth::api_end_session,
+        crate::people::api_me,
+        crate::people::api_class,
+        crate::people::api_pupil,
+    ),
+    modifiers(&BearerAuth),
+    tags((name = "auth", description = "Sessions"), (name = "people", description = "Schools, classes, pupils, guardians"))
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/v1/openapi.json", get(openapi))
+}

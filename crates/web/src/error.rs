@@ -1,0 +1,96 @@
+//! The web layer's one error type, mapped once to a status. The page or problem-JSON body is
+//! rendered by `viewer::attach_viewer_and_render_errors`, which knows the reader's language and
+//! whether the request was for the API.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use skolebro_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Not signed in.
+    #[error("sign-in required")]
+    Unauthorized,
+    /// A form without a valid CSRF token.
+    #[error("forbidden")]
+    Forbidden,
+    /// No such record, or one the actor may not know of: the same answer for both.
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: i64 },
+    #[error("service unavailable")]
+    Unavailable,
+    #[error("internal error")]
+    Internal,
+}
+
+/// The human detail of an error response, carried to the renderer.
+#[derive(Debug, Clone)]
+pub struct ErrorDetail(pub String);
+
+impl WebError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Unauthorized => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden => StatusCode::FORBIDDEN,
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => WebError::NotFound,
+            StoreError::Invalid(m) => WebError::BadRequest(m),
+            StoreError::Conflict(m) => WebError::Conflict(m),
+            StoreError::Db(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
+            ) => {
+                tracing::error!(error = %e, "database unavailable");
+                WebError::Unavailable
+            }
+            other => {
+                tracing::error!(error = %other, "store error");
+                WebError::Internal
+            }
+        }
+    }
+}
+
+impl From<askama::Error> for WebError {
+    fn from(e: askama::Error) -> Self {
+        tracing::error!(error = %e, "template error");
+        WebError::Internal
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let mut response = self.status().into_response();
+        let detail = match &self {
+            WebError::BadRequest(m) | WebError::Conflict(m) => m.clone(),
+            _ => String::new(),
+        };
+        response.extensions_mut().insert(ErrorDetail(detail));
+        if let WebError::TooManyRequests { retry_after_secs } = self {
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
