@@ -288,3 +288,15 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// The person behind a username, if any.
+    pub async fn person_by_username(&self, username: &str) -> Result<Option<PersonId>> {
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT person_id FROM account WHERE username = $1")
+                .bind(username.to_lowercase())
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(id.map(PersonId))
+    }
+}
