@@ -1,0 +1,250 @@
+//! The main journey in a real browser (headless Chromium through ChromeDriver): a guardian signs
+//! in, sees their own child and not another family's, and signs out. Without JavaScript.
+//!
+//! Needs Debian's `chromium` and `chromium-driver`. Where they are missing the test says it was
+//! skipped, unless `SKOLEBRO_REQUIRE_BROWSER` is set (as `.ci/run` does), when it fails.
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{TestApp, PASSWORD};
+use fantoccini::{Client, ClientBuilder, Locator};
+
+struct Driver {
+    child: Child,
+    url: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn find(candidates: &[&str]) -> Option<String> {
+    candidates
+        .iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .map(|p| p.to_string())
+}
+
+async fn start_browser() -> Option<(Driver, Client)> {
+    let driver = std::env::var("SKOLEBRO_CHROMEDRIVER")
+        .ok()
+        .or_else(|| find(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]));
+    let chromium = std::env::var("SKOLEBRO_CHROMIUM")
+        .ok()
+        .or_else(|| find(&["/usr/bin/chromium", "/usr/bin/chromium-browser"]));
+    let (Some(driver), Some(chromium)) = (driver, chromium) else {
+        assert!(
+            std::env::var_os("SKOLEBRO_REQUIRE_BROWSER").is_none(),
+            "SKOLEBRO_REQUIRE_BROWSER is set but chromium / chromedriver are missing"
+        );
+        eprintln!("skipped: the browser test needs Debian's chromium and chromium-driver");
+        return None;
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let child = Command::new(&driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let profile = tempfile::tempdir().expect("profile directory");
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        _profile: profile,
+    };
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                "--window-size=412,900", "--lang=da-DK",
+                format!("--user-data-dir={}", driver._profile.path().display()),
+            ],
+            // A Danish parent's browser.
+            "prefs": { "intl.accept_languages": "da-DK,da" },
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let mut last_error = None;
+    for _ in 0..100 {
+        match ClientBuilder::new(connector.clone())
+            .capabilities(caps.clone())
+            .connect(&driver.url)
+            .await
+        {
+            Ok(client) => return Some((driver, client)),
+            Err(e) => {
+                last_error = Some(e.to_string());
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    panic!("chromedriver did not start: {last_error:?}");
+}
+
+async fn text_of(client: &Client) -> String {
+    client
+        .find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .text()
+        .await
+        .expect("text")
+}
+
+async fn guardian_signs_in_and_sees_own_child_only(app: TestApp) {
+    let Some((_driver, browser)) = start_browser().await else {
+        return;
+    };
+    let school = app
+        .store
+        .first_school()
+        .await
+        .expect("school")
+        .expect("exists")
+        .id;
+    let own = app
+        .store
+        .pupil_detail(school, app.id_of("pupil1").await)
+        .await
+        .expect("pupil")
+        .expect("exists");
+    let other = app
+        .store
+        .pupil_detail(school, app.id_of("pupil2").await)
+        .await
+        .expect("pupil")
+        .expect("exists");
+
+    browser.goto(&app.url("/overview")).await.expect("open");
+    // Not signed in: the browser lands on the sign-in page, in the browser's language.
+    assert!(browser
+        .current_url()
+        .await
+        .expect("url")
+        .path()
+        .ends_with("/login"));
+    let lang = browser
+        .execute("return document.documentElement.lang", vec![])
+        .await
+        .expect("lang");
+    assert_eq!(lang, "da");
+    // Every field has a label (WCAG 1.3.1, 3.3.2).
+    for id in ["username", "password"] {
+        let label = browser
+            .find(Locator::Css(&format!("label[for='{id}']")))
+            .await;
+        assert!(label.is_ok(), "field {id} has a label");
+    }
+    browser
+        .find(Locator::Id("username"))
+        .await
+        .expect("username")
+        .send_keys("guardian1")
+        .await
+        .expect("type");
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type");
+    browser
+        .find(Locator::Css("form.stack button[type='submit']"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+
+    browser
+        .wait()
+        .for_element(Locator::Css("li.child"))
+        .await
+        .expect("the overview with a child");
+    assert!(browser
+        .current_url()
+        .await
+        .expect("url")
+        .path()
+        .ends_with("/overview"));
+    let page = text_of(&browser).await;
+    assert!(page.contains(&own.person.full()), "own child shown: {page}");
+    assert!(
+        !page.contains(&other.person.full()),
+        "another family's child is not shown"
+    );
+    assert!(page.contains("0.A"));
+
+    // Follow the link to the child's page.
+    browser
+        .find(Locator::LinkText(&own.person.full()))
+        .await
+        .expect("child link")
+        .click()
+        .await
+        .expect("click");
+    browser
+        .wait()
+        .for_element(Locator::Css("li.guardian"))
+        .await
+        .expect("pupil page");
+    let page = text_of(&browser).await;
+    assert!(page.contains(&own.person.full()));
+    let screenshot = browser.screenshot().await.expect("screenshot");
+    let _ = std::fs::write(
+        std::env::temp_dir().join(format!("skolebro-pupil-{:?}.png", app.db)),
+        screenshot,
+    );
+
+    // Typing another child's address shows "not found" and nothing of that child.
+    browser
+        .goto(&app.url(&format!("/pupils/{}", other.person.id)))
+        .await
+        .expect("open");
+    let page = text_of(&browser).await;
+    assert!(page.contains("Ikke fundet"), "{page}");
+    assert!(!page.contains(&other.person.full()));
+
+    // Sign out with the button in the header.
+    browser.goto(&app.url("/overview")).await.expect("open");
+    browser
+        .find(Locator::Css("header form button"))
+        .await
+        .expect("sign-out button")
+        .click()
+        .await
+        .expect("click");
+    browser
+        .wait()
+        .for_element(Locator::Id("username"))
+        .await
+        .expect("back on the sign-in page");
+    browser.goto(&app.url("/overview")).await.expect("open");
+    assert!(browser
+        .current_url()
+        .await
+        .expect("url")
+        .path()
+        .ends_with("/login"));
+    browser.close().await.expect("close");
+}
+
+on_both_databases!(guardian_signs_in_and_sees_own_child_only);
