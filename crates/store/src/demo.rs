@@ -378,12 +378,11 @@ impl Store {
                     let surname = rng.pick(names.families).to_string();
                     let special = (p < per_class).then_some(pupil_no);
                     let protected = special == Some(3) || (p > per_class && p % 97 == 3);
-                    let interpreter = (special == Some(5) || (p > per_class && p % 41 == 5)).then(
-                        || match options.country {
+                    let interpreter = (special == Some(5) || (p > per_class && p % 41 == 5))
+                        .then_some(match options.country {
                             Country::Dk => "arabisk",
                             Country::No => "somali",
-                        },
-                    );
+                        });
                     let woman = rng.chance(60);
                     let addr = address(&mut rng);
                     persons.push(NewPerson {
