@@ -36,6 +36,8 @@ pub struct Actor {
     pub children: Vec<ChildLink>,
     /// Classes the actor is enrolled in (pupil).
     pub enrolled: Vec<ClassId>,
+    /// The classes of the actor's children, with the child: who a guardian may write to.
+    pub child_classes: Vec<(PersonId, ClassId)>,
 }
 
 impl Actor {
@@ -71,6 +73,17 @@ impl Actor {
             .map(|c| c.access)
     }
 
+    /// The classes of the children this actor has rights for (full or information access).
+    fn classes_of_children(&self) -> impl Iterator<Item = ClassId> + '_ {
+        self.child_classes.iter().filter_map(|(pupil, class)| {
+            matches!(
+                self.guardian_access(*pupil),
+                Some(Access::Full | Access::Info)
+            )
+            .then_some(*class)
+        })
+    }
+
     fn is_leader_of(&self, school: SchoolId) -> bool {
         self.school_id == school && self.has(Role::Leader)
     }
@@ -88,6 +101,17 @@ pub enum Action {
     ViewProtectedContact,
     /// Change one's own profile: language, password.
     EditOwnProfile,
+    /// Start a conversation with a person (MSG-1): the recipient picker and every recipient of a
+    /// new thread ask this.
+    Message,
+    /// Read a conversation and write in it.
+    Converse,
+    /// See who has read a conversation (staff only, MSG-1).
+    ViewReadState,
+    /// Open a conversation to many families so that replies go to everyone (MSG-1).
+    OpenToAll,
+    /// Record a phone call or talk with a family, and read the record (MSG-9).
+    LogConversation,
 }
 
 /// What an action touches, with the facts the policy needs.
@@ -116,6 +140,28 @@ pub enum Resource<'a> {
     },
     /// A person's own profile.
     Profile { person_id: PersonId },
+    /// A person someone may write to, with the links that decide it.
+    Person {
+        school_id: SchoolId,
+        person_id: PersonId,
+        roles: &'a [Role],
+        /// Classes the person teaches.
+        teaches: &'a [ClassId],
+        /// Classes the person is enrolled in.
+        enrolled: &'a [ClassId],
+        /// Classes of the children the person is guardian of (with full or information access).
+        children_classes: &'a [ClassId],
+        /// The school's setting: guardians of one class may write to each other.
+        guardians_may_message: bool,
+    },
+    /// A conversation, as seen by one actor.
+    Thread {
+        school_id: SchoolId,
+        /// Whether the actor takes part in it.
+        participant: bool,
+        /// Whether the actor started it.
+        starter: bool,
+    },
 }
 
 /// The decision: may `actor` do `action` on `resource`?
@@ -125,7 +171,9 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
         Resource::School { school_id }
         | Resource::Class { school_id, .. }
         | Resource::Pupil { school_id, .. }
-        | Resource::GuardianContact { school_id, .. } => Some(school_id),
+        | Resource::GuardianContact { school_id, .. }
+        | Resource::Person { school_id, .. }
+        | Resource::Thread { school_id, .. } => Some(school_id),
         Resource::Profile { .. } => None,
     };
     if school.is_some_and(|s| s != actor.school_id) {
@@ -201,9 +249,82 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
 
         (Action::EditOwnProfile, Resource::Profile { person_id }) => actor.person_id == person_id,
 
+        (Action::Message, Resource::Person { .. }) => may_message(actor, resource),
+
+        // A conversation is read by those in it, and nobody else: not even a leader reads other
+        // people's letters.
+        (Action::Converse, Resource::Thread { participant, .. }) => participant,
+        (Action::ViewReadState, Resource::Thread { participant, .. }) => {
+            participant && (actor.has(Role::Staff) || actor.has(Role::Leader))
+        }
+        (Action::OpenToAll, Resource::Thread { starter, .. }) => {
+            starter && (actor.has(Role::Staff) || actor.has(Role::Leader))
+        }
+
+        // The record of a family's calls and talks: the staff around the pupil and leaders.
+        (
+            Action::LogConversation,
+            Resource::Pupil {
+                school_id, classes, ..
+            },
+        ) => actor.is_leader_of(school_id) || actor.teaches_any(classes),
+
         // Every pair not named above is denied.
         _ => false,
     }
+}
+
+/// Who may write to whom (MSG-1): staff to the families and pupils of their classes and to
+/// colleagues; leaders to everyone at the school; guardians and pupils to the staff of their
+/// (children's) classes and to leaders; guardians of one class to each other when the school
+/// allows it. Nobody writes to themselves.
+fn may_message(actor: &Actor, resource: &Resource<'_>) -> bool {
+    let Resource::Person {
+        school_id,
+        person_id,
+        roles,
+        teaches,
+        enrolled,
+        children_classes,
+        guardians_may_message,
+    } = *resource
+    else {
+        return false;
+    };
+    if person_id == actor.person_id || roles.is_empty() {
+        return false;
+    }
+    let is_staff = |r: &[Role]| r.contains(&Role::Staff) || r.contains(&Role::Leader);
+    if actor.is_leader_of(school_id) {
+        return true;
+    }
+    if actor.has(Role::Staff) {
+        return is_staff(roles)
+            || (roles.contains(&Role::Guardian) && actor.teaches_any(children_classes))
+            || (roles.contains(&Role::Pupil) && actor.teaches_any(enrolled));
+    }
+    let recipient_is_leader = roles.contains(&Role::Leader);
+    if actor.has(Role::Guardian) {
+        let mine: Vec<ClassId> = actor.classes_of_children().collect();
+        if recipient_is_leader && !mine.is_empty() {
+            return true;
+        }
+        if roles.contains(&Role::Staff) && teaches.iter().any(|c| mine.contains(c)) {
+            return true;
+        }
+        if guardians_may_message
+            && roles.contains(&Role::Guardian)
+            && children_classes.iter().any(|c| mine.contains(c))
+        {
+            return true;
+        }
+    }
+    if actor.has(Role::Pupil) {
+        return recipient_is_leader
+            || (roles.contains(&Role::Staff)
+                && teaches.iter().any(|c| actor.enrolled.contains(c)));
+    }
+    false
 }
 
 #[cfg(test)]
@@ -226,6 +347,7 @@ mod tests {
             teaches: vec![],
             children: vec![],
             enrolled: vec![],
+            child_classes: vec![],
         }
     }
 
@@ -265,6 +387,7 @@ mod tests {
                 pupil_id: PUPIL,
                 access,
             }],
+            child_classes: vec![(PUPIL, CLASS)],
             ..actor(GUARDIAN.0, &[Role::Guardian])
         }
     }
@@ -274,6 +397,7 @@ mod tests {
                 pupil_id: OTHER_PUPIL,
                 access: Access::Full,
             }],
+            child_classes: vec![(OTHER_PUPIL, OTHER_CLASS)],
             ..actor(201, &[Role::Guardian])
         }
     }
@@ -421,5 +545,128 @@ mod tests {
             &Resource::School { school_id: SCHOOL }
         ));
         assert!(!may(&leader(), Action::ViewProtectedContact, &the_pupil()));
+    }
+
+    fn person<'a>(
+        id: i64,
+        roles: &'a [Role],
+        teaches: &'a [ClassId],
+        children: &'a [ClassId],
+        allowed: bool,
+    ) -> Resource<'a> {
+        Resource::Person {
+            school_id: SCHOOL,
+            person_id: PersonId(id),
+            roles,
+            teaches,
+            enrolled: if roles.contains(&Role::Pupil) {
+                children
+            } else {
+                &[]
+            },
+            children_classes: if roles.contains(&Role::Guardian) {
+                children
+            } else {
+                &[]
+            },
+            guardians_may_message: allowed,
+        }
+    }
+
+    #[test]
+    fn who_may_write_to_whom() {
+        let guardian_in_class = person(300, &[Role::Guardian], &[], CLASSES, false);
+        let guardian_elsewhere = person(301, &[Role::Guardian], &[], &[OTHER_CLASS], false);
+        let teacher_of_class = person(2, &[Role::Staff], CLASSES, &[], false);
+        let teacher_elsewhere = person(4, &[Role::Staff], &[OTHER_CLASS], &[], false);
+        let the_leader = person(1, &[Role::Leader, Role::Staff], &[], &[], false);
+        let pupil_in_class = person(PUPIL.0, &[Role::Pupil], &[], CLASSES, false);
+
+        // Staff reach the families and pupils of their classes, and colleagues.
+        let t = contact_teacher();
+        assert!(may(&t, Action::Message, &guardian_in_class));
+        assert!(may(&t, Action::Message, &pupil_in_class));
+        assert!(may(&t, Action::Message, &teacher_elsewhere));
+        assert!(!may(&t, Action::Message, &guardian_elsewhere));
+        // Leaders reach everyone at the school.
+        assert!(may(&leader(), Action::Message, &guardian_elsewhere));
+
+        // Guardians reach their children's staff and leaders, not other staff or families.
+        let g = guardian(Access::Full);
+        assert!(may(&g, Action::Message, &teacher_of_class));
+        assert!(may(&g, Action::Message, &the_leader));
+        assert!(!may(&g, Action::Message, &teacher_elsewhere));
+        assert!(!may(&g, Action::Message, &guardian_in_class));
+        assert!(may(
+            &guardian(Access::Info),
+            Action::Message,
+            &teacher_of_class
+        ));
+        assert!(!may(
+            &guardian(Access::None),
+            Action::Message,
+            &teacher_of_class
+        ));
+        assert!(!may(&guardian(Access::None), Action::Message, &the_leader));
+
+        // Guardians of one class write to each other only when the school allows it.
+        let allowed = person(300, &[Role::Guardian], &[], CLASSES, true);
+        assert!(may(&g, Action::Message, &allowed));
+        let allowed_elsewhere = person(301, &[Role::Guardian], &[], &[OTHER_CLASS], true);
+        assert!(!may(&g, Action::Message, &allowed_elsewhere));
+
+        // Pupils write to their staff, not to families.
+        let p = pupil();
+        assert!(may(&p, Action::Message, &teacher_of_class));
+        assert!(!may(&p, Action::Message, &teacher_elsewhere));
+        assert!(!may(&p, Action::Message, &guardian_in_class));
+
+        // Nobody writes to themselves or to another school.
+        assert!(!may(&t, Action::Message, &teacher_of_class));
+        let foreign = Resource::Person {
+            school_id: OTHER_SCHOOL,
+            ..guardian_in_class
+        };
+        assert!(!may(&leader(), Action::Message, &foreign));
+    }
+
+    #[test]
+    fn conversations_belong_to_their_participants() {
+        let inside = Resource::Thread {
+            school_id: SCHOOL,
+            participant: true,
+            starter: false,
+        };
+        let outside = Resource::Thread {
+            school_id: SCHOOL,
+            participant: false,
+            starter: false,
+        };
+        assert!(may(&guardian(Access::Full), Action::Converse, &inside));
+        assert!(!may(&leader(), Action::Converse, &outside));
+        assert!(may(&contact_teacher(), Action::ViewReadState, &inside));
+        assert!(!may(
+            &guardian(Access::Full),
+            Action::ViewReadState,
+            &inside
+        ));
+        let started = Resource::Thread {
+            school_id: SCHOOL,
+            participant: true,
+            starter: true,
+        };
+        assert!(may(&contact_teacher(), Action::OpenToAll, &started));
+        assert!(!may(&contact_teacher(), Action::OpenToAll, &inside));
+        assert!(!may(&guardian(Access::Full), Action::OpenToAll, &started));
+    }
+
+    #[test]
+    fn conversation_log_is_for_the_pupils_staff() {
+        let r = the_pupil();
+        assert!(may(&contact_teacher(), Action::LogConversation, &r));
+        assert!(may(&leader(), Action::LogConversation, &r));
+        assert!(!may(&other_teacher(), Action::LogConversation, &r));
+        assert!(!may(&guardian(Access::Full), Action::LogConversation, &r));
+        assert!(!may(&pupil(), Action::LogConversation, &r));
     }
 }

@@ -5,9 +5,12 @@
 
 pub mod access;
 pub mod auth;
+pub mod contact_hours;
+pub mod messages;
 pub mod people;
 pub mod profile;
 pub mod text;
+pub mod tone;
 
 pub use access::{may, Action, Actor, Resource};
 pub use people::{Access, ClassId, Country, Lang, PersonId, Role, SchoolId};

@@ -206,7 +206,7 @@ pub struct UnknownValue {
 }
 
 impl UnknownValue {
-    fn new(what: &'static str, value: &str) -> Self {
+    pub(crate) fn new(what: &'static str, value: &str) -> Self {
         // Keep error messages short even when the input is not.
         UnknownValue {
             what,

@@ -61,6 +61,8 @@ enum Kind {
     Form(&'static [(&'static str, &'static str)]),
     /// The JSON API, with a bearer token.
     Api,
+    /// The JSON API with this body; `{teacher}` stands for the contact teacher's person id.
+    Json(&'static str),
 }
 
 struct Route {
@@ -72,6 +74,9 @@ struct Route {
     allowed: &'static [Who],
     /// The status an allowed request gets.
     ok: u16,
+    /// The status a denied, signed-in request gets: 404 for records (as if they did not exist),
+    /// 403 where the request names someone the sender may not reach.
+    deny: u16,
 }
 
 fn routes() -> Vec<Route> {
@@ -82,6 +87,7 @@ fn routes() -> Vec<Route> {
             kind: Kind::Page,
             allowed: SIGNED_IN,
             ok: 303,
+            deny: 404,
         },
         Route {
             method: "GET",
@@ -89,6 +95,7 @@ fn routes() -> Vec<Route> {
             kind: Kind::Page,
             allowed: &[Anonymous],
             ok: 200,
+            deny: 404,
         },
         Route {
             method: "POST",
@@ -96,6 +103,7 @@ fn routes() -> Vec<Route> {
             kind: Kind::Form(&[("username", "guardian1"), ("password", PASSWORD)]),
             allowed: EVERYONE,
             ok: 303,
+            deny: 404,
         },
         Route {
             method: "POST",
@@ -103,6 +111,7 @@ fn routes() -> Vec<Route> {
             kind: Kind::Form(&[]),
             allowed: EVERYONE,
             ok: 303,
+            deny: 404,
         },
         Route {
             method: "GET",
@@ -110,6 +119,7 @@ fn routes() -> Vec<Route> {
             kind: Kind::Page,
             allowed: SIGNED_IN,
             ok: 200,
+            deny: 404,
         },
         Route {
             method: "GET",
@@ -117,6 +127,7 @@ fn routes() -> Vec<Route> {
             kind: Kind::Page,
             allowed: &[Leader, ContactTeacher, SubjectTeacher],
             ok: 200,
+            deny: 404,
         },
         Route {
             method: "GET",
@@ -131,6 +142,7 @@ fn routes() -> Vec<Route> {
                 Pupil,
             ],
             ok: 200,
+            deny: 404,
         },
         Route {
             method: "GET",
@@ -138,6 +150,7 @@ fn routes() -> Vec<Route> {
             kind: Kind::Page,
             allowed: SIGNED_IN,
             ok: 200,
+            deny: 404,
         },
         Route {
             method: "POST",
@@ -145,6 +158,7 @@ fn routes() -> Vec<Route> {
             kind: Kind::Form(&[("language", "browser")]),
             allowed: SIGNED_IN,
             ok: 303,
+            deny: 404,
         },
         // A wrong current password: allowed requests get the form back with 422, nothing changes.
         Route {
@@ -157,6 +171,7 @@ fn routes() -> Vec<Route> {
             ]),
             allowed: SIGNED_IN,
             ok: 422,
+            deny: 404,
         },
         Route {
             method: "GET",
@@ -164,6 +179,7 @@ fn routes() -> Vec<Route> {
             kind: Kind::Page,
             allowed: EVERYONE,
             ok: 200,
+            deny: 404,
         },
         Route {
             method: "GET",
@@ -171,6 +187,7 @@ fn routes() -> Vec<Route> {
             kind: Kind::Page,
             allowed: EVERYONE,
             ok: 200,
+            deny: 404,
         },
         Route {
             method: "GET",
@@ -178,6 +195,7 @@ fn routes() -> Vec<Route> {
             kind: Kind::Api,
             allowed: EVERYONE,
             ok: 200,
+            deny: 404,
         },
         Route {
             method: "POST",
@@ -185,6 +203,7 @@ fn routes() -> Vec<Route> {
             kind: Kind::Api,
             allowed: EVERYONE,
             ok: 200,
+            deny: 404,
         },
         Route {
             method: "GET",
@@ -192,6 +211,7 @@ fn routes() -> Vec<Route> {
             kind: Kind::Api,
             allowed: SIGNED_IN,
             ok: 200,
+            deny: 404,
         },
         Route {
             method: "GET",
@@ -199,6 +219,7 @@ fn routes() -> Vec<Route> {
             kind: Kind::Api,
             allowed: &[Leader, ContactTeacher, SubjectTeacher],
             ok: 200,
+            deny: 404,
         },
         Route {
             method: "GET",
@@ -213,6 +234,7 @@ fn routes() -> Vec<Route> {
                 Pupil,
             ],
             ok: 200,
+            deny: 404,
         },
         Route {
             method: "DELETE",
@@ -220,6 +242,214 @@ fn routes() -> Vec<Route> {
             kind: Kind::Api,
             allowed: SIGNED_IN,
             ok: 204,
+            deny: 404,
+        },
+        // Messages (MSG-1..4, MSG-9). The conversation under test was started by the contact
+        // teacher with the custodial guardian; nobody else, not even a leader, reads it.
+        Route {
+            method: "GET",
+            pattern: "/messages",
+            kind: Kind::Page,
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/messages/new",
+            kind: Kind::Page,
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        // Checking a draft's tone sends nothing and is open to everyone signed in.
+        Route {
+            method: "POST",
+            pattern: "/messages/new",
+            kind: Kind::Form(&[
+                ("to", "{teacher}"),
+                ("subject", "Spørgsmål"),
+                ("body", "Hej, hvornår er der forældremøde? Venlig hilsen"),
+                ("action", "check"),
+            ]),
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/messages/events",
+            kind: Kind::Page,
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/messages/{id}",
+            kind: Kind::Page,
+            allowed: &[ContactTeacher, Guardian],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/messages/{id}/reply",
+            kind: Kind::Form(&[("body", "Tak for beskeden.")]),
+            allowed: &[ContactTeacher, Guardian],
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/messages/{id}/open",
+            kind: Kind::Form(&[]),
+            allowed: &[ContactTeacher],
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/pupils/{id}/contact",
+            kind: Kind::Page,
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/pupils/{id}/contact",
+            kind: Kind::Form(&[
+                ("happened_on", "2024-01-15"),
+                ("channel", "phone"),
+                ("participants", "Mor og kontaktlærer"),
+                ("topic", "Trivsel i frikvartererne"),
+                ("agreements", "Vi taler igen om en uge."),
+            ]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/settings/messages",
+            kind: Kind::Page,
+            allowed: &[Leader],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/settings/messages",
+            kind: Kind::Form(&[("contact_hours", "")]),
+            allowed: &[Leader],
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/static/live.js",
+            kind: Kind::Page,
+            allowed: EVERYONE,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/threads",
+            kind: Kind::Api,
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        // Everyone around the class may write to its contact teacher, except the teacher
+        // themself; a recipient one may not reach is refused with 403.
+        Route {
+            method: "POST",
+            pattern: "/api/v1/threads",
+            kind: Kind::Json(
+                r#"{"recipients": [{teacher}], "subject": "Et spørgsmål", "body": "Hej! Hvornår er der forældremøde?"}"#,
+            ),
+            allowed: &[
+                Leader,
+                SubjectTeacher,
+                OtherTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+                Pupil,
+                OtherPupil,
+            ],
+            ok: 201,
+            deny: 403,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/threads/{id}",
+            kind: Kind::Api,
+            allowed: &[ContactTeacher, Guardian],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/threads/{id}/messages",
+            kind: Kind::Json(r#"{"body": "Tak, det lyder godt."}"#),
+            allowed: &[ContactTeacher, Guardian],
+            ok: 201,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/threads/{id}/read",
+            kind: Kind::Json("{}"),
+            allowed: &[ContactTeacher, Guardian],
+            ok: 204,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/threads/{id}/open",
+            kind: Kind::Json("{}"),
+            allowed: &[ContactTeacher],
+            ok: 204,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/recipients",
+            kind: Kind::Api,
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/tone",
+            kind: Kind::Json(
+                r#"{"text": "Hej. Det går godt i klassen. Venlig hilsen", "lang": "da"}"#,
+            ),
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/pupils/{id}/conversations",
+            kind: Kind::Api,
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/pupils/{id}/conversations",
+            kind: Kind::Json(
+                r#"{"happened_on": "2024-01-15", "channel": "meeting", "participants": "Far", "topic": "Lektier", "agreements": ""}"#,
+            ),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 201,
+            deny: 404,
         },
     ]
 }
@@ -228,6 +458,8 @@ struct Cast {
     usernames: HashMap<Who, String>,
     class_id: i64,
     pupil_id: i64,
+    thread_id: i64,
+    teacher_id: i64,
 }
 
 async fn cast(app: &TestApp) -> Cast {
@@ -292,6 +524,20 @@ async fn cast(app: &TestApp) -> Cast {
             }
         }
     }
+    // A conversation between the contact teacher and the custodial guardian.
+    let thread = app
+        .store
+        .create_thread(&skolebro_store::messages::NewThread {
+            school_id: school,
+            starter: contact.person.id,
+            subject: "Om pupil4",
+            kind: skolebro_domain::messages::MessageKind::Ordinary,
+            body: "Hej, kan vi tale sammen i morgen?",
+            recipients: &[guardian.person.id],
+            families: 1,
+        })
+        .await
+        .expect("thread");
     let mut usernames = HashMap::new();
     usernames.insert(Leader, "leader1".to_owned());
     usernames.insert(ContactTeacher, username_of(contact.person.id).await);
@@ -309,11 +555,15 @@ async fn cast(app: &TestApp) -> Cast {
         usernames,
         class_id,
         pupil_id: pupil.0,
+        thread_id: thread.thread_id,
+        teacher_id: contact.person.id.0,
     }
 }
 
 fn path_of(pattern: &str, cast: &Cast) -> String {
-    if pattern.contains("/classes/") {
+    if pattern.contains("/messages/") || pattern.contains("/threads/") {
+        pattern.replace("{id}", &cast.thread_id.to_string())
+    } else if pattern.contains("/classes/") {
         pattern.replace("{id}", &cast.class_id.to_string())
     } else {
         pattern.replace("{id}", &cast.pupil_id.to_string())
@@ -352,17 +602,25 @@ async fn request(app: &TestApp, cast: &Cast, route: &Route, who: Who) -> (u16, S
                     .await
                     .expect("body");
                 let mut form = vec![("csrf".to_owned(), common::csrf_of(&html))];
-                form.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+                form.extend(fields.iter().map(|(k, v)| {
+                    (
+                        k.to_string(),
+                        v.replace("{teacher}", &cast.teacher_id.to_string()),
+                    )
+                }));
                 req = req.form(&form);
             }
             req.send().await.expect("request")
         }
-        Kind::Api => {
+        Kind::Api | Kind::Json(_) => {
             let mut req = client.request(method, app.url(&path));
             if let Some(u) = username {
                 req = req.bearer_auth(app.token(u).await);
             }
-            if route.method == "POST" {
+            if let Kind::Json(body) = route.kind {
+                let body = body.replace("{teacher}", &cast.teacher_id.to_string());
+                req = req.header("content-type", "application/json").body(body);
+            } else if route.method == "POST" {
                 req = req.json(&serde_json::json!({"username": "guardian1", "password": PASSWORD}));
             }
             req.send().await.expect("request")
@@ -413,7 +671,7 @@ async fn matrix(app: TestApp) {
                 status == 303 && location == "/overview"
             } else {
                 // Denied reads answer as if the record did not exist.
-                status == 404
+                status == route.deny
             };
             if !ok {
                 failures.push(format!(

@@ -34,16 +34,30 @@ pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "people",
-    include_str!("../migrations/sqlite/0001_people.sql"),
-)];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "people",
-    include_str!("../migrations/postgres/0001_people.sql"),
-)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "people",
+        include_str!("../migrations/sqlite/0001_people.sql"),
+    ),
+    (
+        2,
+        "messages",
+        include_str!("../migrations/sqlite/0002_messages.sql"),
+    ),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "people",
+        include_str!("../migrations/postgres/0001_people.sql"),
+    ),
+    (
+        2,
+        "messages",
+        include_str!("../migrations/postgres/0002_messages.sql"),
+    ),
+];
 
 impl Store {
     /// Connects to `url`: `sqlite://PATH` (created when missing) or `postgres://…`.

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 mod db;
 pub mod demo;
+pub mod messages;
 pub mod people;
 
 pub use db::{now, Backend, Store};

@@ -226,21 +226,29 @@ impl Store {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-        let children = sqlx::query(
-            "SELECT pupil_id, access FROM guardianship WHERE guardian_id = $1 AND school_id = $2",
+        let mut children: Vec<ChildLink> = Vec::new();
+        let mut child_classes = Vec::new();
+        let rows = sqlx::query(
+            "SELECT g.pupil_id, g.access, e.class_id FROM guardianship g \
+             LEFT JOIN enrolment e ON e.pupil_id = g.pupil_id \
+             WHERE g.guardian_id = $1 AND g.school_id = $2",
         )
         .bind(person_id.0)
         .bind(school_id.0)
         .fetch_all(&self.read)
-        .await?
-        .into_iter()
-        .map(|r| {
-            Ok(ChildLink {
-                pupil_id: PersonId(r.try_get("pupil_id")?),
-                access: parse(r.try_get("access")?)?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+        .await?;
+        for r in rows {
+            let pupil_id = PersonId(r.try_get("pupil_id")?);
+            if !children.iter().any(|c| c.pupil_id == pupil_id) {
+                children.push(ChildLink {
+                    pupil_id,
+                    access: parse(r.try_get("access")?)?,
+                });
+            }
+            if let Some(class) = r.try_get::<Option<i64>, _>("class_id")? {
+                child_classes.push((pupil_id, ClassId(class)));
+            }
+        }
         let enrolled =
             sqlx::query("SELECT class_id FROM enrolment WHERE pupil_id = $1 AND school_id = $2")
                 .bind(person_id.0)
@@ -257,6 +265,7 @@ impl Store {
             teaches,
             children,
             enrolled,
+            child_classes,
         })
     }
 

@@ -34,9 +34,20 @@ impl Modify for BearerAuth {
         crate::people::api_me,
         crate::people::api_class,
         crate::people::api_pupil,
+        crate::messages::api_create_thread,
+        crate::messages::api_inbox,
+        crate::messages::api_thread,
+        crate::messages::api_reply,
+        crate::messages::api_mark_read,
+        crate::messages::api_open,
+        crate::messages::api_recipients,
+        crate::messages::api_tone,
+        crate::messages::api_conversations,
+        crate::messages::api_log_conversation,
     ),
     modifiers(&BearerAuth),
-    tags((name = "auth", description = "Sessions"), (name = "people", description = "Schools, classes, pupils, guardians"))
+    tags((name = "auth", description = "Sessions"), (name = "people", description = "Schools, classes, pupils, guardians"),
+        (name = "messages", description = "Conversations, tone help, logged calls and talks"))
 )]
 pub struct ApiDoc;
 

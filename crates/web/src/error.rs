@@ -21,6 +21,9 @@ pub enum WebError {
     NotFound,
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Well-formed input that breaks a rule (a field empty or too long); the field is named.
+    #[error("unprocessable: {0}")]
+    Unprocessable(String),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("too many requests")]
@@ -43,6 +46,7 @@ impl WebError {
             WebError::Forbidden => StatusCode::FORBIDDEN,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -82,7 +86,9 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let mut response = self.status().into_response();
         let detail = match &self {
-            WebError::BadRequest(m) | WebError::Conflict(m) => m.clone(),
+            WebError::BadRequest(m) | WebError::Conflict(m) | WebError::Unprocessable(m) => {
+                m.clone()
+            }
             _ => String::new(),
         };
         response.extensions_mut().insert(ErrorDetail(detail));

@@ -16,6 +16,8 @@ const SOURCES: &[(Lang, &[&str])] = &[
             include_str!("../locales/da/common.ftl"),
             include_str!("../locales/da/auth.ftl"),
             include_str!("../locales/da/people.ftl"),
+            include_str!("../locales/da/messages.ftl"),
+            include_str!("../locales/da/tone.ftl"),
         ],
     ),
     (
@@ -24,6 +26,8 @@ const SOURCES: &[(Lang, &[&str])] = &[
             include_str!("../locales/nb/common.ftl"),
             include_str!("../locales/nb/auth.ftl"),
             include_str!("../locales/nb/people.ftl"),
+            include_str!("../locales/nb/messages.ftl"),
+            include_str!("../locales/nb/tone.ftl"),
         ],
     ),
     (
@@ -32,6 +36,8 @@ const SOURCES: &[(Lang, &[&str])] = &[
             include_str!("../locales/en/common.ftl"),
             include_str!("../locales/en/auth.ftl"),
             include_str!("../locales/en/people.ftl"),
+            include_str!("../locales/en/messages.ftl"),
+            include_str!("../locales/en/tone.ftl"),
         ],
     ),
 ];
@@ -95,6 +101,25 @@ impl Tr {
             // Numbers stay numbers so that plural rules apply.
             Ok(n) => args.set(name.to_owned(), FluentValue::from(n)),
             Err(_) => args.set(name.to_owned(), FluentValue::from(value)),
+        }
+        self.format(id, Some(&args))
+    }
+
+    /// The text `id` with two arguments.
+    pub fn t2(
+        &self,
+        id: &str,
+        name1: &str,
+        value1: impl ToString,
+        name2: &str,
+        value2: impl ToString,
+    ) -> String {
+        let mut args = FluentArgs::new();
+        for (name, value) in [(name1, value1.to_string()), (name2, value2.to_string())] {
+            match value.parse::<i64>() {
+                Ok(n) => args.set(name.to_owned(), FluentValue::from(n)),
+                Err(_) => args.set(name.to_owned(), FluentValue::from(value)),
+            }
         }
         self.format(id, Some(&args))
     }

@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod messages;
 pub mod people;
 mod viewer;
 
@@ -40,6 +41,8 @@ pub struct Config {
 pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
+    /// New messages, for the live streams of this server (Server-Sent Events).
+    pub events: tokio::sync::broadcast::Sender<messages::MessageEvent>,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
         AppState {
             store,
             config: Arc::new(config),
+            events: messages::event_channel(),
         }
     }
 }
@@ -93,6 +97,7 @@ pub fn app(state: AppState) -> Router {
         .route("/static/style.css", get(stylesheet))
         .merge(auth::routes())
         .merge(people::routes())
+        .merge(messages::routes())
         .merge(api::routes())
         .fallback(|| async { WebError::NotFound })
         .layer(axum::middleware::from_fn_with_state(

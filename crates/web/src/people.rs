@@ -410,6 +410,9 @@ async fn class_page(
 struct PupilPage {
     chrome: Chrome,
     tr: Tr,
+    id: i64,
+    /// Staff of the pupil keep the record of calls and talks with the family (MSG-9).
+    may_log: bool,
     name: String,
     classes: Vec<(i64, String, bool)>,
     guardians: Vec<GuardianView>,
@@ -454,9 +457,20 @@ async fn pupil_page(
         .map(|s| (s.person.full(), s.contact_teacher))
         .collect();
     staff.dedup();
+    let may_log = may(
+        &me.actor,
+        Action::LogConversation,
+        &Resource::Pupil {
+            school_id: pupil.school_id,
+            pupil_id: pupil.person.id,
+            classes: &classes,
+        },
+    );
     html(&PupilPage {
         chrome: viewer.chrome(),
         tr: viewer.tr,
+        id: pupil.person.id.0,
+        may_log,
         name: pupil.person.full(),
         classes: class_links,
         guardians,

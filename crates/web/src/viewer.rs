@@ -34,6 +34,8 @@ pub struct SignedIn {
     pub token: String,
     pub kind: SessionKind,
     pub csrf: String,
+    /// Conversations with unread messages, for the header (pages only; 0 for the API).
+    pub unread: i64,
 }
 
 /// Who is looking, in which language, from where.
@@ -99,6 +101,7 @@ impl Viewer {
         Chrome {
             tr: self.tr,
             name: self.signed_in.as_ref().map(|s| s.me.person.full()),
+            unread: self.signed_in.as_ref().map_or(0, |s| s.unread),
             school: self.signed_in.as_ref().map(|s| s.school.name.clone()),
             csrf: self.csrf_token().to_owned(),
         }
@@ -110,6 +113,7 @@ impl Viewer {
 pub struct Chrome {
     pub tr: Tr,
     pub name: Option<String>,
+    pub unread: i64,
     pub school: Option<String>,
     pub csrf: String,
 }
@@ -158,7 +162,13 @@ async fn load_viewer(
                 .actor(session.person_id, session.school_id)
                 .await?;
             let me = state.store.me(session.person_id).await?;
+            let unread = if api {
+                0
+            } else {
+                state.store.unread_threads(session.person_id).await?
+            };
             signed_in = Some(SignedIn {
+                unread,
                 actor,
                 me,
                 school,

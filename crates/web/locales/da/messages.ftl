@@ -1,0 +1,77 @@
+nav-messages = Beskeder
+nav-unread = { $count ->
+    [one] 1 ulæst
+   *[other] { $count } ulæste
+}
+messages-title = Beskeder
+messages-write = Skriv en besked
+messages-search = Søg i dine beskeder
+messages-search-submit = Søg
+messages-empty = Ingen beskeder endnu.
+messages-no-hits = Ingen beskeder passer til din søgning.
+messages-unread = { $count ->
+    [one] 1 ny
+   *[other] { $count } nye
+}
+messages-kind = Slags besked
+messages-kind-ordinary = Almindelig
+messages-kind-praise = Ros og gode nyheder
+messages-kind-sensitive = Følsom
+messages-kind-hint = En følsom besked viser aldrig sit indhold i notifikationer eller e-mails.
+messages-older = Ældre beskeder
+messages-not-sent = Beskeden blev ikke sendt. Intet af det, du skrev, er gået tabt:
+messages-hours = Kontakttid: hverdage { $hours }.
+messages-outside-hours = Du skriver uden for skolens kontakttid. Du kan forvente svar fra { $from }. Er det akut, så ring til skolens kontor.
+messages-choose-class = Vælg en klasse
+messages-recipients = Modtagere
+messages-no-recipients = Der er endnu ingen, du kan skrive til.
+messages-all-guardians = Alle forældre i { $class }
+messages-guardian-of = forælder til { $name }
+messages-leader = skoleleder
+messages-leadership = Skolens ledelse
+messages-field-subject = Emne
+messages-field-body = Besked
+messages-field-date = Dato
+messages-field-channel = Hvordan
+messages-field-participants = Hvem deltog
+messages-field-topic = Emne
+messages-field-agreements = Aftaler
+messages-check = Tjek teksten
+messages-send = Send
+messages-back = Alle beskeder
+messages-private-reply = Et privat svar på en besked til mange familier.
+messages-original = Se den oprindelige besked
+messages-participants = I samtalen
+messages-read = har læst
+messages-not-read = har ikke læst endnu
+messages-open = Lad alle se svarene
+messages-open-hint = Svar på denne besked går kun til dig. Du kan lade alle modtagere se hinandens svar.
+messages-reply = Svar
+messages-reply-to-starter = Dit svar går kun til { $name }, ikke til de andre familier.
+messages-timeline-title = Kontakt med { $name }s familie
+messages-balance = Ros og gode nyheder: { $praise } · andre samtaler: { $other }
+messages-log-new = Notér en samtale eller et opkald
+messages-log-save = Gem notatet
+messages-logged = Samtaler og opkald
+messages-logged-none = Ingen samtaler eller opkald noteret endnu.
+messages-written = Skriftlige samtaler
+messages-channel-phone = Telefonopkald
+messages-channel-meeting = Møde
+messages-channel-video = Videoopkald
+messages-channel-other = Andet
+messages-settings-title = Indstillinger for beskeder
+messages-settings-saved = Indstillingerne er gemt.
+messages-settings-hours = Skolens kontakttid
+messages-settings-hours-hint = På hverdage, som TT:MM-TT:MM. Tomt betyder landets standard, { $default }.
+messages-settings-guardians = Forældre i en klasse må skrive til hinanden
+messages-settings-save = Gem
+messages-error-empty = { $field } er tom.
+messages-error-too-long = { $field } er længere end { $max } tegn.
+messages-error-control = { $field } indeholder tegn, der ikke kan gemmes.
+messages-error-no-recipients = Vælg mindst én modtager.
+messages-error-recipient = Du kan ikke skrive til en af de valgte modtagere.
+messages-error-date = Angiv datoen som en dag, der er gået.
+messages-error-channel = Vælg, hvordan I talte sammen.
+messages-error-hours = Skriv tiden som TT:MM-TT:MM, for eksempel 08:00-16:00, med slut efter start.
+messages-family-contact = Kontakt med familien: opkald, samtaler og beskeder
+messages-opened = Alle i samtalen ser svarene.

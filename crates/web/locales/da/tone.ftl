@@ -1,0 +1,20 @@
+# Tone-hjælp før afsendelse (MSG-3). Råd, aldrig en blokering.
+tone-heading = Råd om tonen
+tone-intro = Råd om teksten – du bestemmer selv. På skrift mangler både tonefald og kropssprog, så læs gerne beskeden igennem med modtagerens øjne, før du sender.
+tone-lix = Læsbarhed (LIX): { $lix }
+tone-none = Ingen råd herfra – teksten ser fin ud.
+tone-level-easy = let at læse
+tone-level-medium = middelsvær
+tone-level-hard = svær at læse
+tone-level-very-hard = meget svær at læse
+tone-hard-to-read = Teksten er lidt svær at læse. Kortere sætninger og almindelige ord gør den lettere for alle – også for forældre, der har dansk som andetsprog.
+tone-very-hard-to-read = Teksten er svær at læse. Prøv at dele de lange sætninger op og bruge hverdagsord, så alle forældre kan følge med.
+tone-long-sentence = Denne sætning har { $detail } ord. Del den gerne op i to eller flere.
+tone-long-word = "{ $detail }" er et langt ord. Findes der et kortere eller mere almindeligt ord?
+tone-shouting = Mange store bogstaver kan læses som råb. Skriv hellere med almindelige bogstaver.
+tone-many-exclamations = Mange udråbstegn kan virke som råb eller irritation – også når de er ment positivt. Ét er som regel nok.
+tone-absolute-word = "{ $detail }" kan lyde som en anklage. Beskriv hellere den konkrete situation: Hvad skete der, og hvornår?
+tone-blaming-word = "{ $detail }" kan lyde bebrejdende. Prøv i stedet at beskrive, hvad du har oplevet, og inviter til, at I sammen finder ud af, hvad der sker.
+tone-missing-greeting = Start gerne med en hilsen, fx "Hej" eller "Kære" og modtagerens navn. Det gør beskeden mere personlig.
+tone-missing-closing = Slut gerne af med en hilsen, fx "Venlig hilsen" og dit navn. Det giver beskeden en venlig afslutning.
+tone-phone-instead = Beskeden handler om noget svært ("{ $detail }"). Overvej at ringe i stedet – i telefonen er det lettere at få en god dialog og at opklare misforståelser med det samme.

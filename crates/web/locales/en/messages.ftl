@@ -1,0 +1,77 @@
+nav-messages = Messages
+nav-unread = { $count ->
+    [one] 1 unread
+   *[other] { $count } unread
+}
+messages-title = Messages
+messages-write = Write a message
+messages-search = Search your messages
+messages-search-submit = Search
+messages-empty = No messages yet.
+messages-no-hits = No messages match your search.
+messages-unread = { $count ->
+    [one] 1 new
+   *[other] { $count } new
+}
+messages-kind = Kind of message
+messages-kind-ordinary = Ordinary
+messages-kind-praise = Praise and good news
+messages-kind-sensitive = Sensitive
+messages-kind-hint = A sensitive message never shows its content in notifications or e-mails.
+messages-older = Older messages
+messages-not-sent = The message was not sent. Nothing you wrote is lost:
+messages-hours = Contact hours: working days { $hours }.
+messages-outside-hours = You are writing outside the school's contact hours. You can expect an answer from { $from }. If it is urgent, phone the school office.
+messages-choose-class = Choose a class
+messages-recipients = Recipients
+messages-no-recipients = There is nobody you can write to yet.
+messages-all-guardians = All guardians of { $class }
+messages-guardian-of = guardian of { $name }
+messages-leader = school leader
+messages-leadership = School leadership
+messages-field-subject = Subject
+messages-field-body = Message
+messages-field-date = Date
+messages-field-channel = How
+messages-field-participants = Who took part
+messages-field-topic = Topic
+messages-field-agreements = Agreements
+messages-check = Check the text
+messages-send = Send
+messages-back = All messages
+messages-private-reply = A private reply to a message sent to many families.
+messages-original = See the original message
+messages-participants = In this conversation
+messages-read = has read
+messages-not-read = not read yet
+messages-open = Let everyone see the replies
+messages-open-hint = Replies to this message go to you alone. You can let all recipients see each other's replies.
+messages-reply = Reply
+messages-reply-to-starter = Your reply goes to { $name } alone, not to the other families.
+messages-timeline-title = Contact with the family of { $name }
+messages-balance = Praise and good news: { $praise } · other conversations: { $other }
+messages-log-new = Record a call or talk
+messages-log-save = Save the record
+messages-logged = Calls and talks
+messages-logged-none = No calls or talks recorded yet.
+messages-written = Written conversations
+messages-channel-phone = Phone call
+messages-channel-meeting = Meeting
+messages-channel-video = Video call
+messages-channel-other = Other
+messages-settings-title = Message settings
+messages-settings-saved = The settings are saved.
+messages-settings-hours = The school's contact hours
+messages-settings-hours-hint = On working days, as HH:MM-HH:MM. Empty means the country's default, { $default }.
+messages-settings-guardians = Guardians of a class may write to each other
+messages-settings-save = Save
+messages-error-empty = { $field } is empty.
+messages-error-too-long = { $field } is longer than { $max } characters.
+messages-error-control = { $field } contains characters that cannot be stored.
+messages-error-no-recipients = Choose at least one recipient.
+messages-error-recipient = You cannot write to one of the chosen recipients.
+messages-error-date = Give the date as a day that has passed.
+messages-error-channel = Choose how you talked.
+messages-error-hours = Write the hours as HH:MM-HH:MM, for example 08:00-16:00, with the end after the start.
+messages-family-contact = Contact with the family: calls, talks and messages
+messages-opened = Everyone in this conversation sees the replies.

@@ -1,0 +1,20 @@
+# Tone help before sending (MSG-3). Advice, never a block.
+tone-heading = Tone of your message
+tone-intro = Advice on your text – you decide. Written words lack tone of voice and body language, so it helps to read your message through the eyes of the person receiving it.
+tone-lix = Readability (LIX): { $lix }
+tone-none = No advice from us – your text looks fine.
+tone-level-easy = easy to read
+tone-level-medium = fairly easy to read
+tone-level-hard = hard to read
+tone-level-very-hard = very hard to read
+tone-hard-to-read = The text is a little hard to read. Shorter sentences and everyday words make it easier for everyone – including parents reading in a second language.
+tone-very-hard-to-read = The text is hard to read. Try splitting up the long sentences and using everyday words, so that every family can follow.
+tone-long-sentence = This sentence has { $detail } words. Consider splitting it into two or more.
+tone-long-word = “{ $detail }” is a long word. Is there a shorter or more everyday one?
+tone-shouting = Lots of capital letters can read as shouting. Consider writing in ordinary letters.
+tone-many-exclamations = Several exclamation marks can come across as shouting or irritation – even when meant kindly. One is usually enough.
+tone-absolute-word = “{ $detail }” can sound like an accusation. Consider describing the specific situation instead: what happened, and when?
+tone-blaming-word = “{ $detail }” may sound like blame. Try describing what you have noticed instead, and invite them to find out together what is going on.
+tone-missing-greeting = Consider opening with a greeting, such as “Hi” or “Dear” and the person’s name. It makes the message more personal.
+tone-missing-closing = Consider ending with a sign-off, such as “Kind regards” and your name. It gives the message a friendly close.
+tone-phone-instead = This message is about something difficult (“{ $detail }”). Consider phoning instead – on the phone it is easier to have a good conversation and to clear up misunderstandings straight away.

@@ -1,0 +1,77 @@
+nav-messages = Meldinger
+nav-unread = { $count ->
+    [one] 1 ulest
+   *[other] { $count } uleste
+}
+messages-title = Meldinger
+messages-write = Skriv en melding
+messages-search = Søk i meldingene dine
+messages-search-submit = Søk
+messages-empty = Ingen meldinger ennå.
+messages-no-hits = Ingen meldinger passer til søket ditt.
+messages-unread = { $count ->
+    [one] 1 ny
+   *[other] { $count } nye
+}
+messages-kind = Type melding
+messages-kind-ordinary = Vanlig
+messages-kind-praise = Ros og gode nyheter
+messages-kind-sensitive = Sensitiv
+messages-kind-hint = En sensitiv melding viser aldri innholdet i varsler eller e-poster.
+messages-older = Eldre meldinger
+messages-not-sent = Meldingen ble ikke sendt. Ingenting av det du skrev, er tapt:
+messages-hours = Kontakttid: hverdager { $hours }.
+messages-outside-hours = Du skriver utenfor skolens kontakttid. Du kan vente svar fra { $from }. Haster det, ring skolens kontor.
+messages-choose-class = Velg en klasse
+messages-recipients = Mottakere
+messages-no-recipients = Det er ennå ingen du kan skrive til.
+messages-all-guardians = Alle foresatte i { $class }
+messages-guardian-of = foresatt til { $name }
+messages-leader = rektor
+messages-leadership = Skolens ledelse
+messages-field-subject = Emne
+messages-field-body = Melding
+messages-field-date = Dato
+messages-field-channel = Hvordan
+messages-field-participants = Hvem deltok
+messages-field-topic = Tema
+messages-field-agreements = Avtaler
+messages-check = Sjekk teksten
+messages-send = Send
+messages-back = Alle meldinger
+messages-private-reply = Et privat svar på en melding til mange familier.
+messages-original = Se den opprinnelige meldingen
+messages-participants = I samtalen
+messages-read = har lest
+messages-not-read = har ikke lest ennå
+messages-open = La alle se svarene
+messages-open-hint = Svar på denne meldingen går bare til deg. Du kan la alle mottakerne se hverandres svar.
+messages-reply = Svar
+messages-reply-to-starter = Svaret ditt går bare til { $name }, ikke til de andre familiene.
+messages-timeline-title = Kontakt med familien til { $name }
+messages-balance = Ros og gode nyheter: { $praise } · andre samtaler: { $other }
+messages-log-new = Noter en samtale eller en telefon
+messages-log-save = Lagre notatet
+messages-logged = Samtaler og telefoner
+messages-logged-none = Ingen samtaler eller telefoner notert ennå.
+messages-written = Skriftlige samtaler
+messages-channel-phone = Telefon
+messages-channel-meeting = Møte
+messages-channel-video = Videosamtale
+messages-channel-other = Annet
+messages-settings-title = Innstillinger for meldinger
+messages-settings-saved = Innstillingene er lagret.
+messages-settings-hours = Skolens kontakttid
+messages-settings-hours-hint = På hverdager, som TT:MM-TT:MM. Tomt betyr landets standard, { $default }.
+messages-settings-guardians = Foresatte i en klasse kan skrive til hverandre
+messages-settings-save = Lagre
+messages-error-empty = { $field } er tom.
+messages-error-too-long = { $field } er lengre enn { $max } tegn.
+messages-error-control = { $field } inneholder tegn som ikke kan lagres.
+messages-error-no-recipients = Velg minst én mottaker.
+messages-error-recipient = Du kan ikke skrive til en av de valgte mottakerne.
+messages-error-date = Oppgi datoen som en dag som har vært.
+messages-error-channel = Velg hvordan dere snakket sammen.
+messages-error-hours = Skriv tiden som TT:MM-TT:MM, for eksempel 08:00-16:00, med slutt etter start.
+messages-family-contact = Kontakt med familien: telefoner, samtaler og meldinger
+messages-opened = Alle i samtalen ser svarene.

@@ -1,0 +1,20 @@
+# Tonehjelp før sending (MSG-3). Råd, aldri en blokkering.
+tone-heading = Råd om tonen
+tone-intro = Råd om teksten – du bestemmer selv. I skriftlige meldinger mangler både tonefall og kroppsspråk, så les gjerne gjennom teksten med mottakerens øyne før du sender.
+tone-lix = Lesbarhet (LIX): { $lix }
+tone-none = Ingen råd herfra – teksten ser fin ut.
+tone-level-easy = lett å lese
+tone-level-medium = middels
+tone-level-hard = tung å lese
+tone-level-very-hard = svært tung å lese
+tone-hard-to-read = Teksten er litt tung å lese. Kortere setninger og vanlige ord gjør den lettere for alle – også for foresatte som har norsk som andrespråk.
+tone-very-hard-to-read = Teksten er tung å lese. Prøv å dele opp de lange setningene og bruke hverdagsord, så alle foresatte kan henge med.
+tone-long-sentence = Denne setningen har { $detail } ord. Del den gjerne opp i to eller flere.
+tone-long-word = «{ $detail }» er et langt ord. Finnes det et kortere eller mer vanlig ord?
+tone-shouting = Mange store bokstaver kan leses som roping. Skriv heller med vanlige bokstaver.
+tone-many-exclamations = Mange utropstegn kan virke som roping eller irritasjon – også når de er ment positivt. Ett er som regel nok.
+tone-absolute-word = «{ $detail }» kan høres ut som en anklage. Beskriv heller den konkrete situasjonen: Hva skjedde, og når?
+tone-blaming-word = «{ $detail }» kan virke bebreidende. Prøv heller å beskrive hva du har opplevd, og inviter til at dere sammen finner ut hva som skjer.
+tone-missing-greeting = Begynn gjerne med en hilsen, for eksempel «Hei» eller «Kjære» og mottakerens navn. Det gjør meldingen mer personlig.
+tone-missing-closing = Avslutt gjerne med en hilsen, for eksempel «Vennlig hilsen» og navnet ditt. Det gir meldingen en vennlig avslutning.
+tone-phone-instead = Meldingen handler om noe vanskelig («{ $detail }»). Vurder å ringe i stedet – på telefon er det lettere å få en god dialog og å oppklare misforståelser med en gang.
