@@ -625,7 +625,12 @@ mod tests {
         assert!(!may(&t, Action::Message, &teacher_of_class));
         let foreign = Resource::Person {
             school_id: OTHER_SCHOOL,
-            ..guardian_in_class
+            person_id: PersonId(300),
+            roles: &[Role::Guardian],
+            teaches: &[],
+            enrolled: &[],
+            children_classes: CLASSES,
+            guardians_may_message: false,
         };
         assert!(!may(&leader(), Action::Message, &foreign));
     }

@@ -1,5 +1,6 @@
-//! The main journey in a real browser (headless Chromium through ChromeDriver): a guardian signs
-//! in, sees their own child and not another family's, and signs out. Without JavaScript.
+//! The main journeys in a real browser (headless Chromium through ChromeDriver): a guardian signs
+//! in, sees their own child and not another family's, and signs out; a guardian writes to the
+//! contact teacher, who answers, and the answer appears without a reload (MSG-1).
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. Where they are missing the test says it was
 //! skipped, unless `SKOLEBRO_REQUIRE_BROWSER` is set (as `.ci/run` does), when it fails.
@@ -247,4 +248,133 @@ async fn guardian_signs_in_and_sees_own_child_only(app: TestApp) {
     browser.close().await.expect("close");
 }
 
-on_both_databases!(guardian_signs_in_and_sees_own_child_only);
+async fn sign_in(browser: &Client, app: &TestApp, username: &str) {
+    browser.goto(&app.url("/login")).await.expect("open");
+    browser
+        .find(Locator::Id("username"))
+        .await
+        .expect("username")
+        .send_keys(username)
+        .await
+        .expect("type");
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys(PASSWORD)
+        .await
+        .expect("type");
+    browser
+        .find(Locator::Css("form.stack button[type='submit']"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    browser
+        .wait()
+        .for_element(Locator::Css("main h1"))
+        .await
+        .expect("signed in");
+}
+
+async fn guardian_writes_to_the_teacher_and_sees_the_answer_live(app: TestApp) {
+    let Some((_driver, browser)) = start_browser().await else {
+        return;
+    };
+    let teacher_id = app.id_of("teacher1").await;
+    sign_in(&browser, &app, "guardian1").await;
+    browser.goto(&app.url("/messages/new")).await.expect("open");
+    // The contact teacher is offered; the label names the box.
+    let checkbox = browser
+        .find(Locator::Css(&format!(
+            "input[name='to'][value='{teacher_id}']"
+        )))
+        .await
+        .expect("the contact teacher in the picker");
+    checkbox.click().await.expect("choose");
+    browser
+        .find(Locator::Id("subject"))
+        .await
+        .expect("subject")
+        .send_keys("Spørgsmål om turen")
+        .await
+        .expect("type");
+    browser
+        .find(Locator::Id("body"))
+        .await
+        .expect("body")
+        .send_keys("Hej Lise\nHvornår er de tilbage fra turen på fredag?\nVenlig hilsen")
+        .await
+        .expect("type");
+    browser
+        .find(Locator::Css("button[value='send']"))
+        .await
+        .expect("send")
+        .click()
+        .await
+        .expect("click");
+    let list = browser
+        .wait()
+        .for_element(Locator::Id("messages"))
+        .await
+        .expect("the conversation");
+    let thread_id: i64 = list
+        .attr("data-thread-id")
+        .await
+        .expect("attr")
+        .expect("thread id")
+        .parse()
+        .expect("number");
+    // A mark that a reload would wipe.
+    browser
+        .execute("window.notReloaded = true; return true", vec![])
+        .await
+        .expect("mark");
+    // Give the page's event stream a moment to connect, then the teacher answers.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let token = app.token("teacher1").await;
+    let r = app
+        .client()
+        .post(app.url(&format!("/api/v1/threads/{thread_id}/messages")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"body": "Vi er tilbage kl. 14. Hilsen Lise"}))
+        .send()
+        .await
+        .expect("reply");
+    assert_eq!(r.status(), 201);
+    let mut shown = String::new();
+    for _ in 0..100 {
+        // Read in one step: the list is replaced when the answer arrives.
+        shown = browser
+            .execute(
+                "var m = document.getElementById('messages'); return m ? m.textContent : ''",
+                vec![],
+            )
+            .await
+            .expect("messages")
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if shown.contains("Vi er tilbage kl. 14") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        shown.contains("Vi er tilbage kl. 14"),
+        "the answer arrived live: {shown}"
+    );
+    assert!(shown.contains("Hvornår er de tilbage"));
+    let same_page = browser
+        .execute("return window.notReloaded === true", vec![])
+        .await
+        .expect("mark");
+    assert_eq!(same_page, serde_json::Value::Bool(true), "without a reload");
+    browser.close().await.expect("close");
+}
+
+on_both_databases!(
+    guardian_signs_in_and_sees_own_child_only,
+    guardian_writes_to_the_teacher_and_sees_the_answer_live
+);
