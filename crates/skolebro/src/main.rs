@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use skolebro_domain::{Country, Role, SchoolId};
 use skolebro_store::admin::NewUser;
 use skolebro_store::demo::DemoOptions;
+use skolebro_store::roster::ImportError;
 use skolebro_store::Store;
 
 #[derive(Parser)]
@@ -398,8 +399,70 @@ async fn add_user(
 }
 
 async fn import_roster(file: &std::path::Path, dry_run: bool, db: &DbArgs) -> Result<(), String> {
-    let _ = (file, dry_run, db);
-    Err("roster import is not available in this build".into())
+    // Read the file before the database is opened, so that a mistyped name creates nothing.
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let store = db.open().await?;
+    let school = store
+        .first_school()
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or(
+            "no school: run `skolebro demo` or create one first \
+             (`skolebro user add USERNAME … --school-name NAME`)",
+        )?;
+    let source = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let report = store
+        .import_roster(school.id, &source, &bytes, dry_run)
+        .await
+        .map_err(|e| match e {
+            ImportError::Lines(errors) => {
+                let mut lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+                lines.dedup();
+                let mut message = format!(
+                    "{} has {} bad line{}; nothing was imported:",
+                    file.display(),
+                    lines.len(),
+                    if lines.len() == 1 { "" } else { "s" }
+                );
+                for error in errors {
+                    message.push('\n');
+                    message.push_str(&error.to_string());
+                }
+                message
+            }
+            ImportError::Store(e) => format!("the import failed; nothing was imported: {e}"),
+        })?;
+    if report.dry_run {
+        println!(
+            "Dry run: nothing was changed. Importing {} into {}, school year {}, would give:",
+            file.display(),
+            report.school_name,
+            report.school_year
+        );
+    } else {
+        println!(
+            "Imported {} into {}, school year {}:",
+            file.display(),
+            report.school_name,
+            report.school_year
+        );
+    }
+    println!("{}", report.summary);
+    if report.summary.is_unchanged() {
+        println!("The school already matches the file.");
+    }
+    for note in &report.notes {
+        println!("note: {note}");
+    }
+    if !report.dry_run && report.summary.accounts > 0 {
+        println!(
+            "New accounts have no password yet: set one with `skolebro user set-password USERNAME`."
+        );
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {

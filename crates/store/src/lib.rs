@@ -12,6 +12,7 @@ mod db;
 pub mod demo;
 pub mod messages;
 pub mod people;
+pub mod roster;
 
 pub use db::{now, Backend, Store};
 
