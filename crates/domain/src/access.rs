@@ -112,6 +112,29 @@ pub enum Action {
     OpenToAll,
     /// Record a phone call or talk with a family, and read the record (MSG-9).
     LogConversation,
+    /// Report a pupil's absence: guardians with custody, the pupil's staff, leaders (ABS-1).
+    ReportAbsence,
+    /// See a pupil's absence and its reasons (sensitive): guardians, the pupil's staff, leaders.
+    ViewAbsence,
+    /// Take a class's register (ABS-1).
+    TakeRegister,
+    /// Grant or refuse leave: the pupil's contact teachers and leaders.
+    DecideLeave,
+    /// Run the school's settings: calendar, thresholds, message settings.
+    ManageSchool,
+    /// Raise a wellbeing concern about a child (ABS-4): guardians with custody.
+    RaiseConcern,
+    /// Open a case about a pupil (ABS-3, WEL-1): the pupil's staff and leaders.
+    OpenCase,
+    /// See the list of cases and concerns one takes part in (staff, leaders, guardians).
+    ListCases,
+    /// Read a case: its people; a guardian reads the concern they raised and its answers.
+    ViewCase,
+    /// Work on a case and read its internal parts (notes, plans, contacts): its staff people.
+    ManageCase,
+    /// Know that a case exists: a refused change is answered 403 to the school's staff, and
+    /// 404 to everyone else (as if the case did not exist).
+    KnowOfCase,
 }
 
 /// What an action touches, with the facts the policy needs.
@@ -162,6 +185,35 @@ pub enum Resource<'a> {
         /// Whether the actor started it.
         starter: bool,
     },
+    /// A case about a pupil (ABS-3, ABS-4, WEL-1), as seen by one actor.
+    Case {
+        school_id: SchoolId,
+        pupil_id: PersonId,
+        /// The pupil's classes.
+        classes: &'a [ClassId],
+        /// Whether the actor is one of the people the case names: its coordinator, the one who
+        /// opened it, or a contact person of its contact plan.
+        member: bool,
+        /// For a concern: the guardian who raised it.
+        raised_by: Option<PersonId>,
+    },
+}
+
+/// The people of a case (sensitive, ABS-3/4, WEL-1): the school's leaders, the pupil's contact
+/// teachers, and the staff the case names. Not the pupil's other teachers, not the families.
+fn case_people(actor: &Actor, resource: &Resource<'_>) -> bool {
+    let Resource::Case {
+        school_id,
+        classes,
+        member,
+        ..
+    } = *resource
+    else {
+        return false;
+    };
+    actor.is_leader_of(school_id)
+        || actor.contact_teacher_of_any(classes)
+        || (member && actor.has(Role::Staff))
 }
 
 /// The decision: may `actor` do `action` on `resource`?
@@ -173,7 +225,8 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
         | Resource::Pupil { school_id, .. }
         | Resource::GuardianContact { school_id, .. }
         | Resource::Person { school_id, .. }
-        | Resource::Thread { school_id, .. } => Some(school_id),
+        | Resource::Thread { school_id, .. }
+        | Resource::Case { school_id, .. } => Some(school_id),
         Resource::Profile { .. } => None,
     };
     if school.is_some_and(|s| s != actor.school_id) {
@@ -268,6 +321,84 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
                 school_id, classes, ..
             },
         ) => actor.is_leader_of(school_id) || actor.teaches_any(classes),
+
+        (
+            Action::ReportAbsence,
+            Resource::Pupil {
+                school_id,
+                pupil_id,
+                classes,
+            },
+        ) => {
+            actor.is_leader_of(school_id)
+                || actor.teaches_any(classes)
+                || actor.guardian_access(pupil_id) == Some(Access::Full)
+        }
+        (
+            Action::ViewAbsence,
+            Resource::Pupil {
+                school_id,
+                pupil_id,
+                classes,
+            },
+        ) => {
+            actor.is_leader_of(school_id)
+                || actor.teaches_any(classes)
+                || matches!(
+                    actor.guardian_access(pupil_id),
+                    Some(Access::Full | Access::Info)
+                )
+        }
+        (
+            Action::TakeRegister,
+            Resource::Class {
+                school_id,
+                class_id,
+            },
+        ) => actor.is_leader_of(school_id) || actor.teaches(class_id).is_some(),
+        (
+            Action::DecideLeave,
+            Resource::Pupil {
+                school_id, classes, ..
+            },
+        ) => actor.is_leader_of(school_id) || actor.contact_teacher_of_any(classes),
+        (Action::ManageSchool, Resource::School { school_id }) => actor.is_leader_of(school_id),
+
+        // Cases (ABS-3, ABS-4, WEL-1). A concern is raised by a guardian with custody; cases
+        // are opened by the pupil's staff; a case is read and worked on by its people only.
+        (Action::RaiseConcern, Resource::Pupil { pupil_id, .. }) => {
+            actor.guardian_access(pupil_id) == Some(Access::Full)
+        }
+        (
+            Action::OpenCase,
+            Resource::Pupil {
+                school_id, classes, ..
+            },
+        ) => actor.is_leader_of(school_id) || actor.teaches_any(classes),
+        (Action::ListCases, Resource::School { .. }) => {
+            actor.has(Role::Staff) || actor.has(Role::Leader) || actor.has(Role::Guardian)
+        }
+        (Action::ManageCase, Resource::Case { .. }) => case_people(actor, resource),
+        (
+            Action::ViewCase,
+            Resource::Case {
+                pupil_id,
+                raised_by,
+                ..
+            },
+        ) => {
+            case_people(actor, resource)
+                || (raised_by == Some(actor.person_id)
+                    && matches!(
+                        actor.guardian_access(pupil_id),
+                        Some(Access::Full | Access::Info)
+                    ))
+        }
+        (Action::KnowOfCase, Resource::Case { .. }) => {
+            may(actor, Action::ViewCase, resource)
+                || actor.has(Role::Staff)
+                || actor.has(Role::Leader)
+        }
 
         // Every pair not named above is denied.
         _ => false,
@@ -673,5 +804,148 @@ mod tests {
         assert!(!may(&other_teacher(), Action::LogConversation, &r));
         assert!(!may(&guardian(Access::Full), Action::LogConversation, &r));
         assert!(!may(&pupil(), Action::LogConversation, &r));
+    }
+
+    #[test]
+    fn absence_is_reported_by_custodians_and_staff_and_seen_by_the_family() {
+        let r = the_pupil();
+        for a in [
+            guardian(Access::Full),
+            contact_teacher(),
+            subject_teacher(),
+            leader(),
+        ] {
+            assert!(may(&a, Action::ReportAbsence, &r));
+            assert!(may(&a, Action::ViewAbsence, &r));
+        }
+        // Information-only guardians see, but do not report.
+        assert!(may(&guardian(Access::Info), Action::ViewAbsence, &r));
+        assert!(!may(&guardian(Access::Info), Action::ReportAbsence, &r));
+        for a in [
+            guardian(Access::None),
+            other_guardian(),
+            other_teacher(),
+            pupil(),
+        ] {
+            assert!(!may(&a, Action::ReportAbsence, &r));
+            assert!(!may(&a, Action::ViewAbsence, &r));
+        }
+        // Leave is decided by the contact teacher or a leader.
+        assert!(may(&contact_teacher(), Action::DecideLeave, &r));
+        assert!(may(&leader(), Action::DecideLeave, &r));
+        assert!(!may(&subject_teacher(), Action::DecideLeave, &r));
+        assert!(!may(&guardian(Access::Full), Action::DecideLeave, &r));
+        let class = Resource::Class {
+            school_id: SCHOOL,
+            class_id: CLASS,
+        };
+        assert!(may(&subject_teacher(), Action::TakeRegister, &class));
+        assert!(!may(&other_teacher(), Action::TakeRegister, &class));
+        assert!(!may(&guardian(Access::Full), Action::TakeRegister, &class));
+        let school = Resource::School { school_id: SCHOOL };
+        assert!(may(&leader(), Action::ManageSchool, &school));
+        assert!(!may(&contact_teacher(), Action::ManageSchool, &school));
+    }
+
+    fn case(member: bool, raised_by: Option<PersonId>) -> Resource<'static> {
+        Resource::Case {
+            school_id: SCHOOL,
+            pupil_id: PUPIL,
+            classes: CLASSES,
+            member,
+            raised_by,
+        }
+    }
+
+    #[test]
+    fn concerns_are_raised_by_custodians_and_cases_opened_by_the_pupils_staff() {
+        let r = the_pupil();
+        assert!(may(&guardian(Access::Full), Action::RaiseConcern, &r));
+        for a in [
+            guardian(Access::Info),
+            guardian(Access::None),
+            other_guardian(),
+            contact_teacher(),
+            pupil(),
+        ] {
+            assert!(!may(&a, Action::RaiseConcern, &r), "{a:?}");
+        }
+        for a in [leader(), contact_teacher(), subject_teacher()] {
+            assert!(may(&a, Action::OpenCase, &r));
+        }
+        for a in [other_teacher(), guardian(Access::Full), pupil()] {
+            assert!(!may(&a, Action::OpenCase, &r));
+        }
+        let school = Resource::School { school_id: SCHOOL };
+        assert!(may(&guardian(Access::Info), Action::ListCases, &school));
+        assert!(may(&other_teacher(), Action::ListCases, &school));
+        assert!(!may(&pupil(), Action::ListCases, &school));
+    }
+
+    #[test]
+    fn a_case_is_for_its_people_only() {
+        let outside = case(false, None);
+        // Leaders and the pupil's contact teachers are always the case's people.
+        for a in [leader(), contact_teacher()] {
+            assert!(may(&a, Action::ViewCase, &outside));
+            assert!(may(&a, Action::ManageCase, &outside));
+        }
+        // The pupil's other teachers are not, unless the case names them.
+        assert!(!may(&subject_teacher(), Action::ViewCase, &outside));
+        assert!(!may(&subject_teacher(), Action::ManageCase, &outside));
+        let named = case(true, None);
+        assert!(may(&subject_teacher(), Action::ManageCase, &named));
+        assert!(may(&other_teacher(), Action::ManageCase, &named));
+        // A staff link without the staff role counts for nothing.
+        let former = Actor {
+            roles: vec![Role::Guardian],
+            ..other_teacher()
+        };
+        assert!(!may(&former, Action::ViewCase, &named));
+        // Families and pupils never work on a case, even when named.
+        for a in [guardian(Access::Full), pupil()] {
+            assert!(!may(&a, Action::ManageCase, &named));
+            assert!(!may(&a, Action::ViewCase, &outside));
+        }
+    }
+
+    #[test]
+    fn a_guardian_reads_their_own_concern_not_its_internal_parts() {
+        let theirs = case(false, Some(GUARDIAN));
+        assert!(may(&guardian(Access::Full), Action::ViewCase, &theirs));
+        assert!(!may(&guardian(Access::Full), Action::ManageCase, &theirs));
+        // A guardian whose custody ended keeps information access, and so the concern.
+        assert!(may(&guardian(Access::Info), Action::ViewCase, &theirs));
+        assert!(!may(&guardian(Access::None), Action::ViewCase, &theirs));
+        // Another family's concern does not exist for them.
+        let others = case(false, Some(PersonId(202)));
+        assert!(!may(&guardian(Access::Full), Action::ViewCase, &others));
+        assert!(!may(&other_guardian(), Action::ViewCase, &theirs));
+    }
+
+    #[test]
+    fn outsiders_on_staff_are_refused_families_are_told_nothing() {
+        let r = case(false, None);
+        // The school's staff outside the case learn that it exists (403), nothing more.
+        assert!(may(&other_teacher(), Action::KnowOfCase, &r));
+        assert!(!may(&other_teacher(), Action::ViewCase, &r));
+        assert!(may(&subject_teacher(), Action::KnowOfCase, &r));
+        // Families and pupils outside it do not (404).
+        assert!(!may(&other_guardian(), Action::KnowOfCase, &r));
+        assert!(!may(&pupil(), Action::KnowOfCase, &r));
+        // The guardian who raised a concern knows of it, and is refused changes with 403.
+        let theirs = case(false, Some(GUARDIAN));
+        assert!(may(&guardian(Access::Full), Action::KnowOfCase, &theirs));
+        // Nothing of another school, not even to its leader.
+        let foreign = Resource::Case {
+            school_id: OTHER_SCHOOL,
+            pupil_id: PUPIL,
+            classes: CLASSES,
+            member: true,
+            raised_by: None,
+        };
+        for action in [Action::ViewCase, Action::ManageCase, Action::KnowOfCase] {
+            assert!(!may(&leader(), action, &foreign));
+        }
     }
 }

@@ -3,9 +3,13 @@
 //! Pure code only: no I/O, no async, no clock. Everything here is unit-tested on its own, and the
 //! store and web layers build on these types.
 
+pub mod absence;
 pub mod access;
 pub mod auth;
+pub mod calendar;
+pub mod cases;
 pub mod contact_hours;
+pub mod files;
 pub mod messages;
 pub mod people;
 pub mod profile;

@@ -15,6 +15,23 @@ pub struct CountryProfile {
     pub grades: (u8, u8),
     /// Conferences a year a class must at least offer each family (CON-2).
     pub conferences_per_year: u8,
+    /// Unlawful (DK) or invalid (NO) absence in a quarter, in percent of school days, at which
+    /// the school must warn the parents (ABS-2). In Norway the school sets it; this is the
+    /// default.
+    pub absence_warn_percent: u8,
+    /// The level at which the school leader must notify the municipality (DK: 15 %).
+    pub absence_notify_percent: Option<u8>,
+    /// Whether the school may choose its own warning level (NO) or the law fixes it (DK).
+    pub absence_threshold_school_set: bool,
+    /// The duty to act on bullying or an unsafe community (ABS-4): working days from the day the
+    /// school learns of it to the written plan. DK: 10, fixed by law (undervisningsmiljøloven
+    /// § 1 b). NO: the law says "as soon as possible" (opplæringslova § 12-4); 5 is the
+    /// school's default, which a school may tighten.
+    pub bullying_plan_working_days: u32,
+    /// Whether the law fixes that number (DK) or it is the school's default (NO).
+    pub bullying_plan_days_statutory: bool,
+    /// The municipal educational-psychological service cases are referred to (WEL-1).
+    pub support_service: &'static str,
 }
 
 pub const DENMARK: CountryProfile = CountryProfile {
@@ -24,6 +41,12 @@ pub const DENMARK: CountryProfile = CountryProfile {
     contact_hours: (8, 17),
     grades: (0, 9),
     conferences_per_year: 1,
+    absence_warn_percent: 10,
+    absence_notify_percent: Some(15),
+    absence_threshold_school_set: false,
+    bullying_plan_working_days: 10,
+    bullying_plan_days_statutory: true,
+    support_service: "PPR",
 };
 
 pub const NORWAY: CountryProfile = CountryProfile {
@@ -33,6 +56,13 @@ pub const NORWAY: CountryProfile = CountryProfile {
     contact_hours: (8, 16),
     grades: (1, 10),
     conferences_per_year: 2,
+    absence_warn_percent: 10,
+    absence_notify_percent: None,
+    absence_threshold_school_set: true,
+    // "Snarast råd" in the law: the school's default, not a statutory number.
+    bullying_plan_working_days: 5,
+    bullying_plan_days_statutory: false,
+    support_service: "PPT",
 };
 
 pub fn profile(country: Country) -> &'static CountryProfile {

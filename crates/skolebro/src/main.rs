@@ -223,6 +223,8 @@ async fn serve(args: &ServeArgs, store: Store) -> Result<(), String> {
         store.clone(),
         skolebro_web::Config {
             secure_cookies: args.secure_cookies,
+            // Attached files live beside the database, content-addressed.
+            files_dir: Some(args.db.data_dir.join("files")),
         },
     );
     println!("skolebro is listening on http://{addr}");

@@ -63,6 +63,8 @@ enum Kind {
     Api,
     /// The JSON API with this body; `{teacher}` stands for the contact teacher's person id.
     Json(&'static str),
+    /// The API with a `multipart/form-data` body: a small PDF in the field `file`.
+    Upload,
 }
 
 struct Route {
@@ -77,6 +79,22 @@ struct Route {
     /// The status a denied, signed-in request gets: 404 for records (as if they did not exist),
     /// 403 where the request names someone the sender may not reach.
     deny: u16,
+}
+
+/// `deny` for a change to a case: 403 for the school's staff outside it, 404 for the rest.
+const CASE_DENY: u16 = 1403;
+/// `deny` for a change to a concern: 403 also for the guardian who raised it.
+const CONCERN_DENY: u16 = 2403;
+
+/// The status a denied, signed-in `who` gets.
+fn denied_status(deny: u16, who: Who) -> u16 {
+    let staff = matches!(who, Leader | ContactTeacher | SubjectTeacher | OtherTeacher);
+    match deny {
+        CASE_DENY if staff => 403,
+        CONCERN_DENY if staff || who == Guardian => 403,
+        CASE_DENY | CONCERN_DENY => 404,
+        other => other,
+    }
 }
 
 fn routes() -> Vec<Route> {
@@ -399,6 +417,23 @@ fn routes() -> Vec<Route> {
             ok: 201,
             deny: 404,
         },
+        // Files: sent and fetched by the conversation's participants alone (MSG-1).
+        Route {
+            method: "POST",
+            pattern: "/api/v1/threads/{id}/attachments",
+            kind: Kind::Upload,
+            allowed: &[ContactTeacher, Guardian],
+            ok: 201,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/messages/{id}/attachments/{attachment}",
+            kind: Kind::Page,
+            allowed: &[ContactTeacher, Guardian],
+            ok: 200,
+            deny: 404,
+        },
         Route {
             method: "POST",
             pattern: "/api/v1/threads/{id}/read",
@@ -451,15 +486,497 @@ fn routes() -> Vec<Route> {
             ok: 201,
             deny: 404,
         },
+        // Absence (ABS-1, ABS-2): reasons are sensitive, seen by the family and the pupil's
+        // staff; reported by custodial guardians and staff; registers are the class's staff's.
+        Route {
+            method: "GET",
+            pattern: "/absence",
+            kind: Kind::Page,
+            allowed: &[Leader, ContactTeacher, SubjectTeacher, OtherTeacher],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/pupils/{id}/absence",
+            kind: Kind::Page,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                InfoGuardian,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/pupils/{id}/absence",
+            kind: Kind::Form(&[("from", "{freshday}"), ("reason", "illness")]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher, Guardian],
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/pupils/{id}/absence/{aid}/withdraw",
+            kind: Kind::Form(&[]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher, Guardian],
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/pupils/{id}/absence/{aid}/decision",
+            kind: Kind::Form(&[("granted", "yes")]),
+            allowed: &[Leader, ContactTeacher],
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/classes/{id}/register",
+            kind: Kind::Page,
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/classes/{id}/register",
+            kind: Kind::Form(&[("session", "morning")]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/settings/absence",
+            kind: Kind::Page,
+            allowed: &[Leader],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/settings/absence",
+            kind: Kind::Form(&[("action", "level"), ("warn_percent", "")]),
+            allowed: &[Leader],
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/pupils/{id}/absences",
+            kind: Kind::Json(r#"{"from": "{freshday}", "reason": "illness"}"#),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher, Guardian],
+            ok: 201,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/pupils/{id}/absences",
+            kind: Kind::Api,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                InfoGuardian,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "DELETE",
+            pattern: "/api/v1/pupils/{id}/absences/{aid}",
+            kind: Kind::Api,
+            allowed: &[Leader, ContactTeacher, SubjectTeacher, Guardian],
+            ok: 204,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/pupils/{id}/absence-rates",
+            kind: Kind::Api,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                InfoGuardian,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/classes/{id}/register",
+            kind: Kind::Api,
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/classes/{id}/register",
+            kind: Kind::Json(r#"{"session": "morning", "absent": []}"#),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 200,
+            deny: 404,
+        },
+        // Cases (ABS-3, ABS-4, WEL-1). The crisis case under test was opened by the subject
+        // teacher, who coordinates it; the concern was raised by the custodial guardian and is
+        // owned by the contact teacher. A refused change is 403 to those who know the case
+        // exists (the school's staff; the guardian who raised a concern), 404 to everyone else.
+        Route {
+            method: "GET",
+            pattern: "/cases",
+            kind: Kind::Page,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                OtherTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/cases/{id}",
+            kind: Kind::Page,
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/cases/{id}/coordinator",
+            kind: Kind::Form(&[("person_id", "{teacher}")]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 303,
+            deny: CASE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/cases/{id}/plan",
+            kind: Kind::Form(&[
+                ("contact_by", "{teacher}"),
+                ("whom", "family"),
+                ("every_days", "7"),
+                ("channel", "phone"),
+            ]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 303,
+            deny: CASE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/cases/{id}/contacts",
+            kind: Kind::Form(&[
+                ("whom", "family"),
+                ("channel", "phone"),
+                ("note", "Ringede hjem; alt vel."),
+            ]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 303,
+            deny: CASE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/cases/{id}/agreement",
+            kind: Kind::Form(&[("agreement", "Klassen må vide, at eleven er væk en tid.")]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 303,
+            deny: CASE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/cases/{id}/notes",
+            kind: Kind::Form(&[("body", "Et internt notat.")]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 303,
+            deny: CASE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/cases/{id}/checklist",
+            kind: Kind::Form(&[("item", "1"), ("done", "1")]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 303,
+            deny: CASE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/cases/{id}/escalations",
+            kind: Kind::Form(&[
+                ("target", "leadership"),
+                ("note", "Ledelsen er orienteret."),
+            ]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 303,
+            deny: CASE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/cases/{id}/close",
+            kind: Kind::Form(&[("reason", "other"), ("note", "Afsluttet.")]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 303,
+            deny: CASE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/concerns/{id}/answer",
+            kind: Kind::Form(&[("body", "Tak, vi tager hånd om det.")]),
+            allowed: &[Leader, ContactTeacher],
+            ok: 303,
+            deny: CONCERN_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/concerns/{id}/plan",
+            kind: Kind::Form(&[
+                ("problem", "Drilleri i frikvarteret"),
+                ("measures", "Gårdvagt og klassemøde"),
+                ("when", "Fra i morgen"),
+                ("interim", "En voksen ved boldbanen"),
+            ]),
+            allowed: &[Leader, ContactTeacher],
+            ok: 303,
+            deny: CONCERN_DENY,
+        },
+        Route {
+            method: "GET",
+            pattern: "/pupils/{id}/concerns",
+            kind: Kind::Page,
+            allowed: &[Guardian],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/pupils/{id}/concerns",
+            kind: Kind::Form(&[
+                ("topic", "wellbeing"),
+                ("text", "Hun er ked af det om morgenen."),
+            ]),
+            allowed: &[Guardian],
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/pupils/{id}/cases",
+            kind: Kind::Page,
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/pupils/{id}/cases",
+            kind: Kind::Form(&[
+                ("kind", "absence"),
+                ("summary", "Meget fravær om mandagen."),
+            ]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/settings/checklists",
+            kind: Kind::Page,
+            allowed: &[Leader],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/settings/checklists",
+            kind: Kind::Form(&[
+                ("crisis_type", "other"),
+                ("items", "Ring hjem\nAftal opfølgning"),
+            ]),
+            allowed: &[Leader],
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/cases",
+            kind: Kind::Api,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                OtherTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/cases/{id}",
+            kind: Kind::Api,
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/cases/{id}/coordinator",
+            kind: Kind::Json(r#"{"person_id": {teacher}}"#),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 204,
+            deny: CASE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/cases/{id}/plan",
+            kind: Kind::Json(
+                r#"{"contact_by": {teacher}, "whom": "pupil", "every_days": 14, "channel": "meeting"}"#,
+            ),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 201,
+            deny: CASE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/cases/{id}/contacts",
+            kind: Kind::Json(
+                r#"{"whom": "pupil", "channel": "meeting", "note": "Talte med eleven."}"#,
+            ),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 201,
+            deny: CASE_DENY,
+        },
+        Route {
+            method: "PUT",
+            pattern: "/api/v1/cases/{id}/agreement",
+            kind: Kind::Json(r#"{"text": "Klassen må vide, at eleven er syg."}"#),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 204,
+            deny: CASE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/cases/{id}/notes",
+            kind: Kind::Json(r#"{"body": "Et internt notat."}"#),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 201,
+            deny: CASE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/cases/{id}/checklist",
+            kind: Kind::Json(r#"{"item": 2, "done": true}"#),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 204,
+            deny: CASE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/cases/{id}/escalations",
+            kind: Kind::Json(r#"{"target": "support", "note": "PPR er kontaktet."}"#),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 201,
+            deny: CASE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/cases/{id}/close",
+            kind: Kind::Json(r#"{"reason": "other"}"#),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 204,
+            deny: CASE_DENY,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/concerns/{id}",
+            kind: Kind::Api,
+            allowed: &[Leader, ContactTeacher, Guardian],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/concerns/{id}/answer",
+            kind: Kind::Json(r#"{"body": "Tak for beskeden."}"#),
+            allowed: &[Leader, ContactTeacher],
+            ok: 201,
+            deny: CONCERN_DENY,
+        },
+        Route {
+            method: "PUT",
+            pattern: "/api/v1/concerns/{id}/plan",
+            kind: Kind::Json(
+                r#"{"problem": "Drilleri", "measures": "Gårdvagt", "when": "Straks", "interim": "En voksen ved boldbanen"}"#,
+            ),
+            allowed: &[Leader, ContactTeacher],
+            ok: 204,
+            deny: CONCERN_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/pupils/{id}/concerns",
+            kind: Kind::Json(r#"{"topic": "other", "text": "Han er træt om morgenen."}"#),
+            allowed: &[Guardian],
+            ok: 201,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/pupils/{id}/cases",
+            kind: Kind::Json(
+                r#"{"kind": "crisis", "crisis_type": "other", "summary": "Familien er i krise."}"#,
+            ),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 201,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/checklists",
+            kind: Kind::Api,
+            allowed: &[Leader],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "PUT",
+            pattern: "/api/v1/checklists",
+            kind: Kind::Json(r#"{"crisis_type": "other", "items": ["Ring hjem"]}"#),
+            allowed: &[Leader],
+            ok: 204,
+            deny: 404,
+        },
     ]
 }
 
 struct Cast {
     usernames: HashMap<Who, String>,
+    /// Signed-in browsers and API tokens per role, reused across routes: signing in is
+    /// deliberately slow (argon2), and the routes that end sessions get fresh ones.
+    browsers: tokio::sync::Mutex<HashMap<Who, reqwest::Client>>,
+    tokens: tokio::sync::Mutex<HashMap<Who, String>>,
     class_id: i64,
     pupil_id: i64,
     thread_id: i64,
     teacher_id: i64,
+    attachment_id: i64,
+    case_id: i64,
+    closing_case_id: i64,
+    concern_id: i64,
 }
 
 async fn cast(app: &TestApp) -> Cast {
@@ -551,18 +1068,121 @@ async fn cast(app: &TestApp) -> Cast {
     usernames.insert(InfoGuardian, username_of(info.person.id).await);
     usernames.insert(Pupil, "pupil4".to_owned());
     usernames.insert(OtherPupil, "pupil1".to_owned());
+    // A file in the conversation, sent by the contact teacher.
+    let response = app
+        .client()
+        .post(app.url(&format!("/api/v1/threads/{}/attachments", thread.thread_id)))
+        .bearer_auth(app.token(&usernames[&ContactTeacher]).await)
+        .multipart(upload_form())
+        .send()
+        .await
+        .expect("attach");
+    assert_eq!(
+        response.status(),
+        201,
+        "the contact teacher attaches a file"
+    );
+    let attached: Value = response.json().await.expect("json");
+    // Cases: a crisis case and an absence case (to close) opened by the subject teacher, who
+    // coordinates them, and a bullying concern raised by the custodial guardian.
+    let today = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz"))
+        .date();
+    let checklist: Vec<String> = skolebro_domain::cases::default_checklist(
+        skolebro_domain::cases::CrisisType::Death,
+        skolebro_domain::Lang::Da,
+    )
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    let mut case_ids = Vec::new();
+    for (kind, crisis_type) in [
+        (
+            skolebro_domain::cases::CaseKind::Crisis,
+            Some(skolebro_domain::cases::CrisisType::Death),
+        ),
+        (skolebro_domain::cases::CaseKind::Absence, None),
+    ] {
+        let id = app
+            .store
+            .open_case(&skolebro_store::cases::NewCase {
+                school_id: school,
+                pupil_id: pupil,
+                opened_by: subject.person.id,
+                kind,
+                crisis_type,
+                coordinator: subject.person.id,
+                summary: "Under test",
+                opened_on: today,
+                checklist: if crisis_type.is_some() {
+                    &checklist
+                } else {
+                    &[]
+                },
+            })
+            .await
+            .expect("case");
+        case_ids.push(id);
+    }
+    let concern_id = app
+        .store
+        .create_concern(&skolebro_store::cases::NewConcern {
+            school_id: school,
+            pupil_id: pupil,
+            guardian: guardian.person.id,
+            topic: skolebro_domain::cases::ConcernTopic::Bullying,
+            text: "Han bliver drillet hver dag.",
+            raised_on: today,
+            duty_due: Some(skolebro_domain::calendar::add_working_days(
+                today,
+                10,
+                &Default::default(),
+            )),
+            owner: Some(contact.person.id),
+        })
+        .await
+        .expect("concern");
     Cast {
         usernames,
+        browsers: Default::default(),
+        tokens: Default::default(),
         class_id,
         pupil_id: pupil.0,
         thread_id: thread.thread_id,
         teacher_id: contact.person.id.0,
+        attachment_id: attached["attachments"][0]["id"]
+            .as_i64()
+            .expect("attachment id"),
+        case_id: case_ids[0],
+        closing_case_id: case_ids[1],
+        concern_id,
     }
 }
 
+fn upload_form() -> reqwest::multipart::Form {
+    let pdf = reqwest::multipart::Part::bytes(b"%PDF-1.4\n%test\n".to_vec())
+        .file_name("Plan.pdf")
+        .mime_str("application/pdf")
+        .expect("mime");
+    reqwest::multipart::Form::new().part("file", pdf)
+}
+
 fn path_of(pattern: &str, cast: &Cast) -> String {
+    if pattern.contains("/cases/") {
+        let id = if pattern.ends_with("/close") {
+            cast.closing_case_id
+        } else {
+            cast.case_id
+        };
+        return pattern.replace("{id}", &id.to_string());
+    }
+    if pattern.contains("/concerns/") {
+        return pattern.replace("{id}", &cast.concern_id.to_string());
+    }
     if pattern.contains("/messages/") || pattern.contains("/threads/") {
-        pattern.replace("{id}", &cast.thread_id.to_string())
+        pattern
+            .replace("{id}", &cast.thread_id.to_string())
+            .replace("{attachment}", &cast.attachment_id.to_string())
     } else if pattern.contains("/classes/") {
         pattern.replace("{id}", &cast.class_id.to_string())
     } else {
@@ -571,20 +1191,98 @@ fn path_of(pattern: &str, cast: &Cast) -> String {
 }
 
 /// Makes one request as `who`; returns the status and, for redirects, where to.
+/// A form value or JSON body with its placeholders filled in.
+fn fill(template: &str, cast: &Cast) -> String {
+    let mut out = template.replace("{teacher}", &cast.teacher_id.to_string());
+    if out.contains("{freshday}") {
+        out = out.replace("{freshday}", &fresh_day());
+    }
+    out
+}
+
+/// A school day of its own for each request that reports absence, so that one role's report
+/// does not meet another's.
+fn fresh_day() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let today = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz"))
+        .date();
+    skolebro_domain::calendar::add_working_days(today, n, &Default::default()).to_string()
+}
+
+/// A fresh absence report of the pupil under test (leave, for the decision route), made by the
+/// contact teacher on the last school day: withdrawing or deciding it is then the request's
+/// whole effect.
+async fn fresh_report(app: &TestApp, cast: &Cast, leave: bool) -> i64 {
+    let school = app
+        .store
+        .first_school()
+        .await
+        .expect("school")
+        .expect("one")
+        .id;
+    let today = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz"))
+        .date();
+    let mut day = today.yesterday().expect("yesterday");
+    while !skolebro_domain::calendar::is_working_day(day) {
+        day = day.yesterday().expect("yesterday");
+    }
+    app.store
+        .report_absence(&skolebro_store::absence::NewReport {
+            school_id: school,
+            pupil_id: skolebro_domain::PersonId(cast.pupil_id),
+            reported_by: skolebro_domain::PersonId(cast.teacher_id),
+            from: day,
+            to: day,
+            part: None,
+            reason: if leave {
+                skolebro_domain::absence::Reason::Leave
+            } else {
+                skolebro_domain::absence::Reason::Illness
+            },
+            note: None,
+            days: &[day],
+            replace: true,
+        })
+        .await
+        .expect("report")
+}
+
 async fn request(app: &TestApp, cast: &Cast, route: &Route, who: Who) -> (u16, String) {
-    let path = path_of(route.pattern, cast);
-    let client = app.client();
+    let mut path = path_of(route.pattern, cast);
+    if path.contains("{aid}") {
+        let id = fresh_report(app, cast, path.ends_with("/decision")).await;
+        path = path.replace("{aid}", &id.to_string());
+    }
     let username = cast.usernames.get(&who);
     let method: reqwest::Method = route.method.parse().expect("method");
+    // Routes that sign in or end a session get a session of their own.
+    let own_session = matches!(route.pattern, "/login" | "/logout" | "/api/v1/session");
     let response = match route.kind {
         Kind::Page | Kind::Form(_) => {
-            if let Some(u) = username {
-                assert_eq!(
-                    app.post_login(&client, u, PASSWORD).await.status(),
-                    303,
-                    "{u} signs in"
-                );
-            }
+            let client = match username {
+                Some(u) => {
+                    let mut browsers = cast.browsers.lock().await;
+                    match browsers.get(&who).filter(|_| !own_session) {
+                        Some(c) => c.clone(),
+                        None => {
+                            let client = app.client();
+                            assert_eq!(
+                                app.post_login(&client, u, PASSWORD).await.status(),
+                                303,
+                                "{u} signs in"
+                            );
+                            if !own_session {
+                                browsers.insert(who, client.clone());
+                            }
+                            client
+                        }
+                    }
+                }
+                None => app.client(),
+            };
             let mut req = client.request(method, app.url(&path));
             if let Kind::Form(fields) = route.kind {
                 // The token of a page the person can see: the profile when signed in.
@@ -602,24 +1300,34 @@ async fn request(app: &TestApp, cast: &Cast, route: &Route, who: Who) -> (u16, S
                     .await
                     .expect("body");
                 let mut form = vec![("csrf".to_owned(), common::csrf_of(&html))];
-                form.extend(fields.iter().map(|(k, v)| {
-                    (
-                        k.to_string(),
-                        v.replace("{teacher}", &cast.teacher_id.to_string()),
-                    )
-                }));
+                form.extend(fields.iter().map(|(k, v)| (k.to_string(), fill(v, cast))));
                 req = req.form(&form);
             }
             req.send().await.expect("request")
         }
-        Kind::Api | Kind::Json(_) => {
-            let mut req = client.request(method, app.url(&path));
+        Kind::Api | Kind::Json(_) | Kind::Upload => {
+            let mut req = app.client().request(method, app.url(&path));
             if let Some(u) = username {
-                req = req.bearer_auth(app.token(u).await);
+                let token = if own_session {
+                    app.token(u).await
+                } else {
+                    let mut tokens = cast.tokens.lock().await;
+                    match tokens.get(&who) {
+                        Some(t) => t.clone(),
+                        None => {
+                            let t = app.token(u).await;
+                            tokens.insert(who, t.clone());
+                            t
+                        }
+                    }
+                };
+                req = req.bearer_auth(token);
             }
             if let Kind::Json(body) = route.kind {
-                let body = body.replace("{teacher}", &cast.teacher_id.to_string());
+                let body = fill(body, cast);
                 req = req.header("content-type", "application/json").body(body);
+            } else if let Kind::Upload = route.kind {
+                req = req.multipart(upload_form());
             } else if route.method == "POST" {
                 req = req.json(&serde_json::json!({"username": "guardian1", "password": PASSWORD}));
             }
@@ -671,7 +1379,7 @@ async fn matrix(app: TestApp) {
                 status == 303 && location == "/overview"
             } else {
                 // Denied reads answer as if the record did not exist.
-                status == route.deny
+                status == denied_status(route.deny, who)
             };
             if !ok {
                 failures.push(format!(

@@ -374,7 +374,116 @@ async fn guardian_writes_to_the_teacher_and_sees_the_answer_live(app: TestApp) {
     browser.close().await.expect("close");
 }
 
+/// ABS-1 in the browser: a guardian reports illness for today from the child's card, and the
+/// contact teacher finds it filled in on the class register.
+async fn guardian_reports_illness_and_the_teacher_sees_it_in_the_register(app: TestApp) {
+    let Some((_driver, browser)) = start_browser().await else {
+        return;
+    };
+    let pupil = app.id_of("pupil1").await;
+    sign_in(&browser, &app, "guardian1").await;
+    browser
+        .find(Locator::Css(&format!("a[href='/pupils/{pupil}/absence']")))
+        .await
+        .expect("the absence link on the child's card")
+        .click()
+        .await
+        .expect("click");
+    browser
+        .wait()
+        .for_element(Locator::Id("reason-illness"))
+        .await
+        .expect("the report form");
+    // The report is for the next working day, which a guardian may always report for: the
+    // register below is opened for that day by the teacher's own date choice.
+    let tz = jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz");
+    let today = jiff::Zoned::now().with_time_zone(tz).date();
+    let day = skolebro_domain::calendar::add_working_days(today, 1, &Default::default());
+    browser
+        .execute(
+            "document.getElementById('from').value = arguments[0]; return true",
+            vec![serde_json::Value::String(day.to_string())],
+        )
+        .await
+        .expect("set the date");
+    browser
+        .find(Locator::Id("reason-illness"))
+        .await
+        .expect("illness")
+        .click()
+        .await
+        .expect("choose");
+    browser
+        .find(Locator::Css("form.stack button[type='submit']"))
+        .await
+        .expect("report button")
+        .click()
+        .await
+        .expect("click");
+    browser
+        .wait()
+        .for_element(Locator::Css("li.report"))
+        .await
+        .expect("the report is listed");
+    let page = text_of(&browser).await;
+    assert!(page.contains(&day.to_string()), "{page}");
+    assert!(page.contains("Sygdom"));
+
+    // The contact teacher opens the class register for that day and finds the report.
+    browser.delete_all_cookies().await.expect("sign out");
+    sign_in(&browser, &app, "teacher1").await;
+    let token = app.token("teacher1").await;
+    let (_, me) = app.api_get(Some(&token), "/api/v1/me").await;
+    let class = me["classes"][0]["id"].as_i64().expect("class");
+    browser
+        .find(Locator::Css(&format!(
+            "a[href='/classes/{class}/register']"
+        )))
+        .await
+        .expect("the register link on the overview")
+        .click()
+        .await
+        .expect("click");
+    let date = browser
+        .wait()
+        .for_element(Locator::Id("date"))
+        .await
+        .expect("the register");
+    browser
+        .execute(
+            "document.getElementById('date').value = arguments[0]; return true",
+            vec![serde_json::Value::String(day.to_string())],
+        )
+        .await
+        .expect("choose the day");
+    date.clone()
+        .find(Locator::XPath("ancestor::form//button"))
+        .await
+        .expect("show button")
+        .click()
+        .await
+        .expect("click");
+    browser
+        .wait()
+        .for_element(Locator::Id("future"))
+        .await
+        .expect("the coming day's register");
+    let row = browser
+        .find(Locator::Id(&format!("pupil-{pupil}-morning")))
+        .await
+        .expect("the pupil's row")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        row.contains("Sygdom"),
+        "the reported illness is in the register: {row}"
+    );
+    browser.close().await.expect("close");
+}
+
 on_both_databases!(
     guardian_signs_in_and_sees_own_child_only,
-    guardian_writes_to_the_teacher_and_sees_the_answer_live
+    guardian_writes_to_the_teacher_and_sees_the_answer_live,
+    guardian_reports_illness_and_the_teacher_sees_it_in_the_register
 );

@@ -45,6 +45,21 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "messages",
         include_str!("../migrations/sqlite/0002_messages.sql"),
     ),
+    (
+        3,
+        "attachments",
+        include_str!("../migrations/sqlite/0003_attachments.sql"),
+    ),
+    (
+        4,
+        "absence",
+        include_str!("../migrations/sqlite/0004_absence.sql"),
+    ),
+    (
+        5,
+        "cases",
+        include_str!("../migrations/sqlite/0005_cases.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -56,6 +71,21 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "messages",
         include_str!("../migrations/postgres/0002_messages.sql"),
+    ),
+    (
+        3,
+        "attachments",
+        include_str!("../migrations/postgres/0003_attachments.sql"),
+    ),
+    (
+        4,
+        "absence",
+        include_str!("../migrations/postgres/0004_absence.sql"),
+    ),
+    (
+        5,
+        "cases",
+        include_str!("../migrations/postgres/0005_cases.sql"),
     ),
 ];
 

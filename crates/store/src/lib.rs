@@ -5,11 +5,15 @@
 //! driver, so each query is written once; [`Backend`] is consulted only where the two engines
 //! really differ (connection set-up, backup).
 
+pub mod absence;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod cases;
 mod db;
 pub mod demo;
+pub mod files;
+pub mod history;
 pub mod messages;
 pub mod people;
 pub mod roster;

@@ -13,6 +13,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::db::{insert_rows, Val};
+use crate::files::{insert_attachments, NewAttachment};
 use crate::people::PersonName;
 use crate::{now, Result, Store, StoreError};
 
@@ -315,6 +316,16 @@ impl Store {
     /// Starts a conversation: the thread, its first message and every participant, in one
     /// transaction (all or nothing).
     pub async fn create_thread(&self, new: &NewThread<'_>) -> Result<Sent> {
+        Ok(self.create_thread_with(new, &[]).await?.0)
+    }
+
+    /// [`Store::create_thread`] with files on the first message (already in the file store):
+    /// their rows join the same transaction. Returns the attachments' ids too.
+    pub async fn create_thread_with(
+        &self,
+        new: &NewThread<'_>,
+        attachments: &[NewAttachment],
+    ) -> Result<(Sent, Vec<i64>)> {
         let at = now();
         let mut tx = self.write.begin().await?;
         let thread_id: i64 = sqlx::query_scalar(
@@ -374,12 +385,24 @@ impl Store {
             &rows,
         )
         .await?;
-        tx.commit().await?;
-        Ok(Sent {
+        let attachment_ids = insert_attachments(
+            &mut tx,
+            new.school_id,
             thread_id,
             message_id,
-            participants,
-        })
+            attachments,
+            at,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((
+            Sent {
+                thread_id,
+                message_id,
+                participants,
+            },
+            attachment_ids,
+        ))
     }
 
     /// A conversation by id within a school.
@@ -462,6 +485,23 @@ impl Store {
         author: PersonId,
         body: &str,
     ) -> Result<Sent> {
+        Ok(self
+            .add_message_with(school_id, thread_id, author, body, &[])
+            .await?
+            .0)
+    }
+
+    /// [`Store::add_message`] with files (already in the file store): the message and its
+    /// attachment rows are stored in one transaction, or none of them. Returns the attachments'
+    /// ids too.
+    pub async fn add_message_with(
+        &self,
+        school_id: SchoolId,
+        thread_id: i64,
+        author: PersonId,
+        body: &str,
+        attachments: &[NewAttachment],
+    ) -> Result<(Sent, Vec<i64>)> {
         let at = now();
         let mut tx = self.write.begin().await?;
         let message_id: i64 = sqlx::query_scalar(
@@ -497,12 +537,17 @@ impl Store {
                 .bind(thread_id)
                 .fetch_all(&mut *tx)
                 .await?;
+        let attachment_ids =
+            insert_attachments(&mut tx, school_id, thread_id, message_id, attachments, at).await?;
         tx.commit().await?;
-        Ok(Sent {
-            thread_id,
-            message_id,
-            participants: participants.into_iter().map(PersonId).collect(),
-        })
+        Ok((
+            Sent {
+                thread_id,
+                message_id,
+                participants: participants.into_iter().map(PersonId).collect(),
+            },
+            attachment_ids,
+        ))
     }
 
     /// Opens a conversation to all: from now on replies reach everyone in it (MSG-1).

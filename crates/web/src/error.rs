@@ -26,6 +26,12 @@ pub enum WebError {
     Unprocessable(String),
     #[error("payload too large")]
     PayloadTooLarge,
+    /// 413 with what was too large (a file, named).
+    #[error("too large: {0}")]
+    TooLarge(String),
+    /// 415: a file of a kind that is not accepted, named.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: i64 },
     #[error("service unavailable")]
@@ -47,7 +53,8 @@ impl WebError {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            WebError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::PayloadTooLarge | WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             WebError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -86,9 +93,11 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let mut response = self.status().into_response();
         let detail = match &self {
-            WebError::BadRequest(m) | WebError::Conflict(m) | WebError::Unprocessable(m) => {
-                m.clone()
-            }
+            WebError::BadRequest(m)
+            | WebError::Conflict(m)
+            | WebError::Unprocessable(m)
+            | WebError::TooLarge(m)
+            | WebError::UnsupportedMediaType(m) => m.clone(),
             _ => String::new(),
         };
         response.extensions_mut().insert(ErrorDetail(detail));

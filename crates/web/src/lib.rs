@@ -3,9 +3,12 @@
 //! Each area keeps its pages and its API side by side in a module of its own name (`people`,
 //! `auth`). Handlers are thin: parse, ask `skolebro_domain::access`, call the store, render.
 
+pub mod absence;
 pub mod api;
 pub mod auth;
+pub mod cases;
 pub mod error;
+mod files;
 pub mod i18n;
 pub mod messages;
 pub mod people;
@@ -34,6 +37,8 @@ pub use viewer::Viewer;
 pub struct Config {
     /// Mark cookies `Secure` even when no proxy says the request came over TLS.
     pub secure_cookies: bool,
+    /// The content-addressed directory of attached files; without one, uploads are refused.
+    pub files_dir: Option<std::path::PathBuf>,
 }
 
 /// What every handler can reach.
@@ -98,6 +103,8 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(people::routes())
         .merge(messages::routes())
+        .merge(cases::routes())
+        .merge(absence::routes())
         .merge(api::routes())
         .fallback(|| async { WebError::NotFound })
         .layer(axum::middleware::from_fn_with_state(

@@ -66,7 +66,8 @@ impl Viewer {
         }
     }
 
-    fn check_csrf(&self, sent: Option<&str>) -> Result<(), WebError> {
+    /// Whether a form's `csrf` field is the viewer's token (always, for bearer-token clients).
+    pub(crate) fn check_csrf(&self, sent: Option<&str>) -> Result<(), WebError> {
         // Bearer-token clients send no cookies, so a forged cross-site request cannot use them.
         if self
             .signed_in

@@ -57,6 +57,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub store: Store,
     pub db: Db,
+    /// Where the app keeps attached files.
+    pub files_dir: std::path::PathBuf,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     _pg: Option<PgDatabase>,
@@ -146,7 +148,12 @@ impl TestApp {
             .expect("bind");
         let addr = listener.local_addr().expect("address");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let state = skolebro_web::AppState::new(store.clone(), skolebro_web::Config::default());
+        let files_dir = dir.path().join("files");
+        let config = skolebro_web::Config {
+            files_dir: Some(files_dir.clone()),
+            ..skolebro_web::Config::default()
+        };
+        let state = skolebro_web::AppState::new(store.clone(), config);
         let server = tokio::spawn(async move {
             skolebro_web::serve(listener, state, async {
                 let _ = rx.await;
@@ -159,6 +166,7 @@ impl TestApp {
             addr,
             store,
             db,
+            files_dir,
             shutdown: Some(tx),
             server: Some(server),
             _pg: pg,

@@ -1,0 +1,622 @@
+//! Absence as families and staff meet it (ABS-1, ABS-2): guardians report, information-only
+//! guardians see but do not report, staff take the register with reports filled in and the
+//! guardians of unreported pupils are told, rates with the country's thresholds. On both
+//! databases.
+
+mod common;
+
+use common::TestApp;
+use jiff::civil::{Date, Weekday};
+use serde_json::{json, Value};
+
+async fn send(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    // Problem details in English, as an integration would ask for them.
+    let mut r = app
+        .client()
+        .request(method, app.url(path))
+        .bearer_auth(token)
+        .header("accept-language", "en");
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let r = r.send().await.expect("request");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
+    send(app, token, reqwest::Method::POST, path, Some(body)).await
+}
+
+fn school_today() -> jiff::Zoned {
+    jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz"))
+}
+
+/// The next working day after today: a day a guardian may always report for.
+fn next_school_day() -> Date {
+    let mut d = school_today().date().tomorrow().expect("tomorrow");
+    while matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) {
+        d = d.tomorrow().expect("tomorrow");
+    }
+    d
+}
+
+/// The most recent working day before today, within this school year when possible.
+fn previous_school_day() -> Date {
+    let mut d = school_today().date().yesterday().expect("yesterday");
+    while matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) {
+        d = d.yesterday().expect("yesterday");
+    }
+    d
+}
+
+async fn class_of_pupil1(app: &TestApp) -> i64 {
+    let teacher = app.token("teacher1").await;
+    let (_, me) = app.api_get(Some(&teacher), "/api/v1/me").await;
+    me["classes"][0]["id"].as_i64().expect("class")
+}
+
+async fn guardians_report_and_correct_the_same_day(app: TestApp) {
+    let pupil = app.id_of("pupil1").await.0;
+    let g1 = app.token("guardian1").await;
+    let day = next_school_day();
+    let path = format!("/api/v1/pupils/{pupil}/absences");
+    let (status, created) = post(
+        &app,
+        &g1,
+        &path,
+        json!({"from": day.to_string(), "reason": "illness"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().expect("id");
+
+    let (status, list) = app.api_get(Some(&g1), &path).await;
+    assert_eq!(status, 200);
+    assert_eq!(list[0]["id"], id);
+    assert_eq!(list[0]["reason"], "illness");
+    assert_eq!(list[0]["from"], day.to_string());
+
+    // The same day again: refused, and the day is not counted twice.
+    let (status, problem) = post(
+        &app,
+        &g1,
+        &path,
+        json!({"from": day.to_string(), "reason": "leave"}),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .contains(&day.to_string()));
+
+    // Withdrawn the same day it was made.
+    let (status, _) = send(
+        &app,
+        &g1,
+        reqwest::Method::DELETE,
+        &format!("{path}/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (_, list) = app.api_get(Some(&g1), &path).await;
+    assert_eq!(list.as_array().expect("list").len(), 0);
+    // A corrected report can now be made.
+    let (status, _) = post(
+        &app,
+        &g1,
+        &path,
+        json!({"from": day.to_string(), "reason": "illness", "part": "morning", "note": "Kommer efter tandlægen"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, list) = app.api_get(Some(&g1), &path).await;
+    assert_eq!(list[0]["part"], "morning");
+    assert_eq!(list[0]["note"], "Kommer efter tandlægen");
+
+    // Reads and changes are audited.
+    let school = app
+        .store
+        .first_school()
+        .await
+        .expect("school")
+        .expect("one")
+        .id;
+    let audit = app
+        .store
+        .audit_of(school, "absence", pupil, 20)
+        .await
+        .expect("audit");
+    assert!(audit.iter().any(|a| a.action == "create"));
+    assert!(audit.iter().any(|a| a.action == "withdraw"));
+    assert!(audit.iter().any(|a| a.action == "read"));
+}
+
+async fn who_may_report_and_what_is_refused(app: TestApp) {
+    let pupil1 = app.id_of("pupil1").await.0;
+    let pupil2 = app.id_of("pupil2").await.0;
+    let g1 = app.token("guardian1").await;
+    let day = next_school_day().to_string();
+    let path = format!("/api/v1/pupils/{pupil1}/absences");
+
+    // Another family's child: as if it did not exist.
+    let (status, _) = post(
+        &app,
+        &g1,
+        &format!("/api/v1/pupils/{pupil2}/absences"),
+        json!({"from": day, "reason": "illness"}),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // The information-only parent of pupil4 sees but does not report.
+    let school = app
+        .store
+        .first_school()
+        .await
+        .expect("school")
+        .expect("one")
+        .id;
+    let pupil4 = app.id_of("pupil4").await;
+    let detail = app
+        .store
+        .pupil_detail(school, pupil4)
+        .await
+        .expect("pupil")
+        .expect("exists");
+    let info = detail
+        .guardians
+        .iter()
+        .find(|g| g.access == skolebro_domain::Access::Info)
+        .expect("info-only guardian");
+    let info_name = app
+        .store
+        .me(info.person.id)
+        .await
+        .expect("me")
+        .username
+        .expect("account");
+    let info_token = app.token(&info_name).await;
+    let p4 = format!("/api/v1/pupils/{}/absences", pupil4.0);
+    let (status, _) = app.api_get(Some(&info_token), &p4).await;
+    assert_eq!(status, 200);
+    let (status, _) = post(
+        &app,
+        &info_token,
+        &p4,
+        json!({"from": day, "reason": "illness"}),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    let yesterday = previous_school_day().to_string();
+    let far = "2099-01-05";
+    let cases = [
+        (
+            json!({"from": yesterday, "reason": "illness"}),
+            422,
+            "closed",
+        ),
+        (
+            json!({"from": day, "to": yesterday, "reason": "illness"}),
+            422,
+            "before",
+        ),
+        (
+            json!({"from": far, "reason": "illness"}),
+            422,
+            "school year",
+        ),
+        (json!({"from": day, "reason": "unlawful"}), 422, "reason"),
+        (
+            json!({"from": day, "reason": "headache and fever"}),
+            422,
+            "reason",
+        ),
+        (
+            json!({"from": "25/11/2026", "reason": "illness"}),
+            422,
+            "from",
+        ),
+        (
+            json!({"from": day, "reason": "illness", "part": "evening"}),
+            422,
+            "part",
+        ),
+        (
+            json!({"from": day, "reason": "illness", "note": "x".repeat(201)}),
+            422,
+            "note",
+        ),
+        (json!({"from": 20261125, "reason": "illness"}), 422, "from"),
+    ];
+    for (body, status, words) in cases {
+        let (got, problem) = post(&app, &g1, &path, body.clone()).await;
+        assert_eq!(got, status, "{body}: {problem}");
+        let detail = problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_lowercase();
+        assert!(detail.contains(words), "{words:?} in {detail:?} for {body}");
+    }
+    let (_, list) = app.api_get(Some(&g1), &path).await;
+    assert_eq!(
+        list.as_array().expect("list").len(),
+        0,
+        "nothing was stored"
+    );
+
+    // Staff may record a past day and the school's own reasons.
+    let teacher = app.token("teacher1").await;
+    let (status, _) = post(
+        &app,
+        &teacher,
+        &path,
+        json!({"from": yesterday, "reason": "unlawful"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+}
+
+async fn the_register_shows_reports_and_tells_families_of_the_unreported(app: TestApp) {
+    let class = class_of_pupil1(&app).await;
+    let pupil1 = app.id_of("pupil1").await.0;
+    let pupil2 = app.id_of("pupil2").await.0;
+    let teacher = app.token("teacher1").await;
+    let today = school_today().date();
+    let weekend = matches!(today.weekday(), Weekday::Saturday | Weekday::Sunday);
+    // Register the most recent school day (today on a working day).
+    let day = if weekend {
+        previous_school_day()
+    } else {
+        today
+    };
+
+    // pupil1's illness is reported by staff for the day (a guardian may only report from today).
+    let (status, _) = post(
+        &app,
+        &teacher,
+        &format!("/api/v1/pupils/{pupil1}/absences"),
+        json!({"from": day.to_string(), "reason": "illness"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, register) = app
+        .api_get(
+            Some(&teacher),
+            &format!("/api/v1/classes/{class}/register?date={day}"),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        register["sessions"],
+        json!(["morning"]),
+        "grade 0 in Denmark: the morning"
+    );
+    let row = |id: i64| {
+        register["pupils"]
+            .as_array()
+            .expect("pupils")
+            .iter()
+            .find(|p| p["id"] == id)
+            .cloned()
+            .expect("pupil in register")
+    };
+    assert_eq!(
+        row(pupil1)["absence"],
+        "illness",
+        "reported absence is filled in"
+    );
+    assert!(row(pupil2)["absence"].is_null());
+
+    // pupil2 is missing without a report: the guardians are told.
+    let g2 = app.token("guardian2").await;
+    let before: Vec<Value> = app.api_get(Some(&g2), "/api/v1/threads").await.1["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let (status, recorded) = post(
+        &app,
+        &teacher,
+        &format!("/api/v1/classes/{class}/register"),
+        json!({"date": day.to_string(), "session": "morning", "absent": [pupil1, pupil2]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{recorded}");
+    assert_eq!(recorded["unreported"], json!([pupil2]));
+    let after = app.api_get(Some(&g2), "/api/v1/threads").await.1["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(after.len(), before.len() + 1, "guardian2 has a message");
+    assert_eq!(after[0]["kind"], "sensitive");
+    // Marking again does not tell them twice.
+    let (_, again) = post(
+        &app,
+        &teacher,
+        &format!("/api/v1/classes/{class}/register"),
+        json!({"date": day.to_string(), "session": "morning", "absent": [pupil1, pupil2]}),
+    )
+    .await;
+    assert_eq!(again["unreported"], json!([]));
+
+    // Bad input: a session the class does not have, a pupil of another class, a future day.
+    let (status, _) = post(
+        &app,
+        &teacher,
+        &format!("/api/v1/classes/{class}/register"),
+        json!({"session": "last_lesson", "absent": []}),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, _) = post(
+        &app,
+        &teacher,
+        &format!("/api/v1/classes/{class}/register"),
+        json!({"session": "morning", "absent": [987654]}),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let future = next_school_day();
+    let (status, _) = post(
+        &app,
+        &teacher,
+        &format!("/api/v1/classes/{class}/register"),
+        json!({"date": future.to_string(), "session": "morning", "absent": []}),
+    )
+    .await;
+    assert_eq!(status, 422, "a coming day is not marked yet");
+    let (status, _) = app
+        .api_get(
+            Some(&teacher),
+            &format!("/api/v1/classes/{class}/register?date={future}"),
+        )
+        .await;
+    assert_eq!(status, 200, "but its reported absence can be seen");
+    let (status, _) = app
+        .api_get(
+            Some(&teacher),
+            &format!("/api/v1/classes/{class}/register?date=2099-01-05"),
+        )
+        .await;
+    assert_eq!(status, 422, "beyond the school year");
+    // Guardians do not take registers.
+    let g1 = app.token("guardian1").await;
+    let (status, _) = app
+        .api_get(Some(&g1), &format!("/api/v1/classes/{class}/register"))
+        .await;
+    assert_eq!(status, 404);
+
+    // The register page shows the same, as a form.
+    let client = app.signed_in("teacher1").await;
+    let html = client
+        .get(app.url(&format!("/classes/{class}/register?date={day}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(html.contains(&format!("name=\"absent\" value=\"{pupil2}\" checked")));
+    assert!(html.contains("Sygdom"), "the reported reason, in Danish");
+}
+
+async fn rates_raise_the_danish_flags(app: TestApp) {
+    let pupil = app.id_of("pupil2").await.0;
+    let teacher = app.token("teacher1").await;
+    let path = format!("/api/v1/pupils/{pupil}/absences");
+    let today = school_today().date();
+    let (q_from, _) = skolebro_domain::calendar::quarter(today);
+    let (y_from, _) = skolebro_domain::calendar::school_year(today);
+    let from = q_from.max(y_from);
+    let days = skolebro_domain::calendar::school_days(from, today, &Default::default());
+
+    let (status, rates) = app
+        .api_get(
+            Some(&teacher),
+            &format!("/api/v1/pupils/{pupil}/absence-rates"),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(rates["thresholds"]["warn_percent"], 10);
+    assert_eq!(rates["thresholds"]["notify_percent"], 15);
+    let quarter = &rates["periods"][0];
+    assert_eq!(quarter["school_days"], days.len() as i64);
+    assert_eq!(quarter["flags"], json!([]));
+    if days.len() < 7 {
+        // Too early in the quarter for a meaningful edge; the unit tests cover the levels.
+        return;
+    }
+    // Unlawful absence on just under 10 % of the quarter's school days so far: no flag yet ...
+    let n = days.len();
+    let warn_days = n.div_ceil(10);
+    for day in days.iter().take(warn_days - 1) {
+        let (status, _) = post(
+            &app,
+            &teacher,
+            &path,
+            json!({"from": day.to_string(), "reason": "unlawful"}),
+        )
+        .await;
+        assert_eq!(status, 201);
+    }
+    let (_, rates) = app
+        .api_get(
+            Some(&teacher),
+            &format!("/api/v1/pupils/{pupil}/absence-rates"),
+        )
+        .await;
+    let below = (warn_days - 1) * 100 < n * 10;
+    if below {
+        assert_eq!(rates["periods"][0]["flags"], json!([]), "{rates}");
+    }
+    // ... one more day reaches it.
+    let (status, _) = post(
+        &app,
+        &teacher,
+        &path,
+        json!({"from": days[warn_days - 1].to_string(), "reason": "unlawful"}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, rates) = app
+        .api_get(
+            Some(&teacher),
+            &format!("/api/v1/pupils/{pupil}/absence-rates"),
+        )
+        .await;
+    assert!(
+        rates["periods"][0]["flags"]
+            .as_array()
+            .expect("flags")
+            .contains(&json!("warn_parents")),
+        "{rates}"
+    );
+    let unlawful = rates["periods"][0]["categories"]
+        .as_array()
+        .expect("categories")
+        .iter()
+        .find(|c| c["category"] == "unlawful")
+        .cloned()
+        .expect("unlawful");
+    assert_eq!(unlawful["days"], warn_days as f64);
+
+    // The leader's overview lists the pupil; the family sees the flag on the child's page.
+    let leader = app.signed_in("leader1").await;
+    let html = leader
+        .get(app.url("/absence"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(html.contains(&format!("/pupils/{pupil}/absence")));
+    let guardian = app.signed_in("guardian2").await;
+    let html = guardian
+        .get(app.url(&format!("/pupils/{pupil}/absence")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(html.contains("class=\"warning flag\""));
+
+    // Holidays are not school days: marking every remaining day a holiday shrinks the count.
+    let before = rates["periods"][0]["school_days"].as_i64().expect("days");
+    let leader_client = app.signed_in("leader1").await;
+    let page = leader_client
+        .get(app.url("/settings/absence"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    let csrf = common::csrf_of(&page);
+    let r = leader_client
+        .post(app.url("/settings/absence"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "add_holiday"),
+            ("day", &days[n - 1].to_string()),
+            ("name", "Planlægningsdag"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303);
+    let (_, rates) = app
+        .api_get(
+            Some(&teacher),
+            &format!("/api/v1/pupils/{pupil}/absence-rates"),
+        )
+        .await;
+    assert_eq!(
+        rates["periods"][0]["school_days"].as_i64(),
+        Some(before - 1)
+    );
+}
+
+async fn a_guardian_reports_on_the_page(app: TestApp) {
+    let pupil = app.id_of("pupil1").await.0;
+    let client = app.signed_in("guardian1").await;
+    let path = format!("/pupils/{pupil}/absence");
+    let page = client
+        .get(app.url(&path))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    let csrf = common::csrf_of(&page);
+    let day = next_school_day().to_string();
+    let r = client
+        .post(app.url(&path))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("reason", "illness"),
+            ("from", day.as_str()),
+            ("to", ""),
+            ("part", ""),
+            ("note", ""),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303);
+    let page = client
+        .get(app.url(&path))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(page.contains(&day));
+    // A closed day comes back with the reason and the form as typed.
+    let yesterday = previous_school_day().to_string();
+    let r = client
+        .post(app.url(&path))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("reason", "illness"),
+            ("from", yesterday.as_str()),
+            ("to", ""),
+            ("part", ""),
+            ("note", "Tandlæge"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.expect("body");
+    assert!(page.contains("id=\"report-error\""));
+    assert!(page.contains("Tandlæge"));
+    // Without the CSRF token: refused.
+    let r = client
+        .post(app.url(&path))
+        .form(&[("reason", "illness"), ("from", day.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 403);
+}
+
+on_both_databases!(
+    guardians_report_and_correct_the_same_day,
+    who_may_report_and_what_is_refused,
+    the_register_shows_reports_and_tells_families_of_the_unreported,
+    rates_raise_the_danish_flags,
+    a_guardian_reports_on_the_page,
+);
