@@ -62,6 +62,11 @@ pub enum Journey {
     /// A parent's morning in the browser: GET /overview, then GET /messages, with a session
     /// cookie.
     Morning,
+    /// The morning rush of absence reports (ABS-1): every signed-in guardian reports their
+    /// child ill for the next school day, once (POST /api/v1/pupils/{child}/absences); the
+    /// journey ends when all have reported. Use `--users` for the number of families (5 % of a
+    /// 30,000-pupil municipality is 1,500).
+    Absence,
 }
 
 impl Journey {
@@ -72,6 +77,7 @@ impl Journey {
             Journey::Inbox => "inbox",
             Journey::Thread => "thread",
             Journey::Morning => "morning",
+            Journey::Absence => "absence",
         }
     }
 }
@@ -85,6 +91,8 @@ struct User {
     token: String,
     person_id: i64,
     thread_id: Option<i64>,
+    /// The user's first child, for absence reports.
+    child_id: Option<i64>,
 }
 
 /// What one journey came to.
@@ -236,6 +244,7 @@ async fn sign_in_user(base: String, name: String, password: String) -> Result<Us
         .map_err(err)?;
     let me = json(response, "me").await?;
     let person_id = me["id"].as_i64().ok_or("me: no id")?;
+    let child_id = me["children"][0]["id"].as_i64();
     let mut user = User {
         name,
         client,
@@ -243,6 +252,7 @@ async fn sign_in_user(base: String, name: String, password: String) -> Result<Us
         token,
         person_id,
         thread_id: None,
+        child_id,
     };
     user.thread_id = first_thread(&user, &base).await?;
     Ok(user)
@@ -320,6 +330,8 @@ enum As {
     Browser,
     /// With the bearer token.
     Api,
+    /// POST an absence report with the bearer token, for the next school day not yet reported.
+    Report,
 }
 
 /// The requests of one pass of a journey.
@@ -336,6 +348,13 @@ fn steps(journey: Journey, base: &str, user: &User) -> Vec<(String, As)> {
             (format!("{base}/overview"), As::Browser),
             (format!("{base}/messages"), As::Browser),
         ],
+        Journey::Absence => vec![(
+            format!(
+                "{base}/api/v1/pupils/{}/absences",
+                user.child_id.unwrap_or(0)
+            ),
+            As::Report,
+        )],
     }
 }
 
@@ -371,6 +390,8 @@ async fn worker(
                 As::Bare => user.bare.get(url),
                 As::Browser => user.client.get(url),
                 As::Api => user.client.get(url).bearer_auth(&user.token),
+                // Absence reports run in `report_worker`: each family reports once.
+                As::Report => break 'outer,
             };
             let outcome = match request.send().await {
                 Ok(response) => {
@@ -399,12 +420,82 @@ async fn worker(
     log
 }
 
+/// One worker of the absence rush: its share of the families, one report each.
+async fn report_worker(users: Vec<Arc<User>>, base: String, day: String) -> WorkerLog {
+    let mut log = WorkerLog::default();
+    for user in users {
+        let Some(child) = user.child_id else { continue };
+        let url = format!("{base}/api/v1/pupils/{child}/absences");
+        let started = Instant::now();
+        let outcome = user
+            .client
+            .post(&url)
+            .bearer_auth(&user.token)
+            .json(&serde_json::json!({"from": day, "reason": "illness"}))
+            .send()
+            .await;
+        log.latencies.push(started.elapsed());
+        match outcome {
+            Ok(r) if r.status().is_success() => log.journeys += 1,
+            Ok(r) => {
+                log.errors += 1;
+                log.first_error
+                    .get_or_insert(format!("POST {url}: {}", r.status()));
+            }
+            Err(e) => {
+                log.errors += 1;
+                log.first_error.get_or_insert(format!("POST {url}: {e}"));
+            }
+        }
+    }
+    log
+}
+
+async fn run_absence_rush(
+    args: &LoadArgs,
+    base: &str,
+    users: &[Arc<User>],
+) -> Result<Outcome, String> {
+    let today = jiff::Zoned::now().date();
+    let day = skolebro_domain::calendar::add_working_days(today, 1, &Default::default());
+    let workers = args.concurrency.max(1);
+    let start = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..workers {
+        let share: Vec<Arc<User>> = users.iter().skip(i).step_by(workers).cloned().collect();
+        set.spawn(report_worker(share, base.to_owned(), day.to_string()));
+    }
+    let mut all = WorkerLog::default();
+    while let Some(done) = set.join_next().await {
+        let log = done.map_err(err)?;
+        all.latencies.extend(log.latencies);
+        all.journeys += log.journeys;
+        all.errors += log.errors;
+        if all.first_error.is_none() {
+            all.first_error = log.first_error;
+        }
+    }
+    Ok(Outcome {
+        journey: Journey::Absence,
+        steps: 1,
+        requests: all.latencies.len() as u64,
+        journeys: all.journeys,
+        elapsed: start.elapsed(),
+        latency: summarize(all.latencies),
+        errors: all.errors,
+        first_error: all.first_error,
+    })
+}
+
 async fn run_journey(
     args: &LoadArgs,
     base: &str,
     users: &[Arc<User>],
     journey: Journey,
 ) -> Result<Outcome, String> {
+    if journey == Journey::Absence {
+        return run_absence_rush(args, base, users).await;
+    }
     let start = Instant::now();
     let measure_from = start + args.warmup;
     let stop_at = measure_from + args.duration;

@@ -8,6 +8,7 @@
 //! A denied read of a record is answered as if the record did not exist (404): callers must not
 //! reveal that another family's or another school's record exists.
 
+use crate::conferences::AgreementOwner;
 use crate::people::{Access, ClassId, PersonId, Role, SchoolId};
 
 /// A class an actor works in.
@@ -135,6 +136,28 @@ pub enum Action {
     /// Know that a case exists: a refused change is answered 403 to the school's staff, and
     /// 404 to everyone else (as if the case did not exist).
     KnowOfCase,
+    /// Plan a class's conference rounds, book for families who have not, see who has not
+    /// booked, coverage and the class's open agreements (CON-1, CON-2, CON-7): the class's
+    /// staff and leaders.
+    PlanConferences,
+    /// See a class's conference rounds with free and taken times, without names: also the
+    /// guardians of the class's pupils (CON-1).
+    ViewConferenceRound,
+    /// Book, move or cancel a pupil's conference: a guardian with custody, the staff of the
+    /// round's class and those taking part, leaders (CON-1).
+    BookConference,
+    /// Read a conference: its time, needs, preparation and the summary shared with the family.
+    ViewConference,
+    /// Note what one wants to raise before the conference (CON-5): guardians with custody and
+    /// the conference's staff.
+    PrepareConference,
+    /// Hold the conference: purpose and type, notes with the internal note, agreements
+    /// (CON-5, CON-6).
+    ConductConference,
+    /// Acknowledge the summary: the pupil's guardians, both households (CON-6).
+    AcknowledgeSummary,
+    /// Mark an agreement done (CON-7).
+    FollowUpAgreement,
 }
 
 /// What an action touches, with the facts the policy needs.
@@ -197,6 +220,22 @@ pub enum Resource<'a> {
         /// For a concern: the guardian who raised it.
         raised_by: Option<PersonId>,
     },
+    /// A pupil's conference in a round of `class_id` (CON-1..6).
+    Conference {
+        school_id: SchoolId,
+        pupil_id: PersonId,
+        /// The class whose round it belongs to.
+        class_id: ClassId,
+        /// Whether the actor is one of the staff taking part in the round.
+        taking_part: bool,
+    },
+    /// An agreement from a conference (CON-7).
+    Agreement {
+        school_id: SchoolId,
+        pupil_id: PersonId,
+        class_id: ClassId,
+        owner: AgreementOwner,
+    },
 }
 
 /// The people of a case (sensitive, ABS-3/4, WEL-1): the school's leaders, the pupil's contact
@@ -216,6 +255,23 @@ fn case_people(actor: &Actor, resource: &Resource<'_>) -> bool {
         || (member && actor.has(Role::Staff))
 }
 
+/// The staff of a conference: the school's leaders, the staff of the round's class, and the
+/// staff taking part in the round.
+fn conference_staff(actor: &Actor, resource: &Resource<'_>) -> bool {
+    let Resource::Conference {
+        school_id,
+        class_id,
+        taking_part,
+        ..
+    } = *resource
+    else {
+        return false;
+    };
+    actor.is_leader_of(school_id)
+        || actor.teaches(class_id).is_some()
+        || (taking_part && actor.has(Role::Staff))
+}
+
 /// The decision: may `actor` do `action` on `resource`?
 pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
     // Nothing crosses a school's boundary.
@@ -226,7 +282,9 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
         | Resource::GuardianContact { school_id, .. }
         | Resource::Person { school_id, .. }
         | Resource::Thread { school_id, .. }
-        | Resource::Case { school_id, .. } => Some(school_id),
+        | Resource::Case { school_id, .. }
+        | Resource::Conference { school_id, .. }
+        | Resource::Agreement { school_id, .. } => Some(school_id),
         Resource::Profile { .. } => None,
     };
     if school.is_some_and(|s| s != actor.school_id) {
@@ -398,6 +456,66 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
             may(actor, Action::ViewCase, resource)
                 || actor.has(Role::Staff)
                 || actor.has(Role::Leader)
+        }
+
+        // Conferences (CON-1..7). Rounds are planned by the class's staff; the families of the
+        // class see free and taken times (never who took them); a conference is the pupil's
+        // family's and its staff's. Only staff read the internal note and write notes.
+        (
+            Action::PlanConferences,
+            Resource::Class {
+                school_id,
+                class_id,
+            },
+        ) => actor.is_leader_of(school_id) || actor.teaches(class_id).is_some(),
+        (
+            Action::ViewConferenceRound,
+            Resource::Class {
+                school_id,
+                class_id,
+            },
+        ) => {
+            actor.is_leader_of(school_id)
+                || actor.teaches(class_id).is_some()
+                || actor.classes_of_children().any(|c| c == class_id)
+        }
+        (Action::ConductConference, Resource::Conference { .. }) => {
+            conference_staff(actor, resource)
+        }
+        (
+            Action::BookConference | Action::PrepareConference,
+            Resource::Conference { pupil_id, .. },
+        ) => {
+            conference_staff(actor, resource)
+                || actor.guardian_access(pupil_id) == Some(Access::Full)
+        }
+        (Action::ViewConference, Resource::Conference { pupil_id, .. }) => {
+            conference_staff(actor, resource)
+                || matches!(
+                    actor.guardian_access(pupil_id),
+                    Some(Access::Full | Access::Info)
+                )
+        }
+        (Action::AcknowledgeSummary, Resource::Conference { pupil_id, .. }) => matches!(
+            actor.guardian_access(pupil_id),
+            Some(Access::Full | Access::Info)
+        ),
+        (
+            Action::FollowUpAgreement,
+            Resource::Agreement {
+                school_id,
+                pupil_id,
+                class_id,
+                owner,
+            },
+        ) => {
+            actor.is_leader_of(school_id)
+                || actor.teaches(class_id).is_some()
+                || (owner != AgreementOwner::School
+                    && actor.guardian_access(pupil_id) == Some(Access::Full))
+                || (owner == AgreementOwner::Pupil
+                    && actor.has(Role::Pupil)
+                    && actor.person_id == pupil_id)
         }
 
         // Every pair not named above is denied.
@@ -947,5 +1065,145 @@ mod tests {
         for action in [Action::ViewCase, Action::ManageCase, Action::KnowOfCase] {
             assert!(!may(&leader(), action, &foreign));
         }
+    }
+
+    fn conference(taking_part: bool) -> Resource<'static> {
+        Resource::Conference {
+            school_id: SCHOOL,
+            pupil_id: PUPIL,
+            class_id: CLASS,
+            taking_part,
+        }
+    }
+
+    /// A guardian of another pupil in the same class.
+    fn classmate_guardian() -> Actor {
+        Actor {
+            children: vec![ChildLink {
+                pupil_id: OTHER_PUPIL,
+                access: Access::Full,
+            }],
+            child_classes: vec![(OTHER_PUPIL, CLASS)],
+            ..actor(202, &[Role::Guardian])
+        }
+    }
+
+    #[test]
+    fn rounds_are_planned_by_the_class_staff_and_seen_by_its_families() {
+        let class = Resource::Class {
+            school_id: SCHOOL,
+            class_id: CLASS,
+        };
+        for a in [leader(), contact_teacher(), subject_teacher()] {
+            assert!(may(&a, Action::PlanConferences, &class));
+            assert!(may(&a, Action::ViewConferenceRound, &class));
+        }
+        for a in [
+            guardian(Access::Full),
+            guardian(Access::Info),
+            classmate_guardian(),
+        ] {
+            assert!(!may(&a, Action::PlanConferences, &class));
+            assert!(may(&a, Action::ViewConferenceRound, &class));
+        }
+        for a in [
+            other_teacher(),
+            other_guardian(),
+            guardian(Access::None),
+            pupil(),
+        ] {
+            assert!(!may(&a, Action::PlanConferences, &class));
+            assert!(!may(&a, Action::ViewConferenceRound, &class));
+        }
+    }
+
+    #[test]
+    fn a_conference_is_the_pupils_familys_and_its_staffs() {
+        let r = conference(false);
+        for a in [leader(), contact_teacher(), subject_teacher()] {
+            for action in [
+                Action::BookConference,
+                Action::ViewConference,
+                Action::PrepareConference,
+                Action::ConductConference,
+            ] {
+                assert!(may(&a, action, &r), "{action:?}");
+            }
+            assert!(!may(&a, Action::AcknowledgeSummary, &r));
+        }
+        // The custodial guardian books and prepares; never writes notes.
+        let g = guardian(Access::Full);
+        assert!(may(&g, Action::BookConference, &r));
+        assert!(may(&g, Action::PrepareConference, &r));
+        assert!(may(&g, Action::ViewConference, &r));
+        assert!(may(&g, Action::AcknowledgeSummary, &r));
+        assert!(!may(&g, Action::ConductConference, &r));
+        // The other household (information only) sees and acknowledges, does not book.
+        let info = guardian(Access::Info);
+        assert!(may(&info, Action::ViewConference, &r));
+        assert!(may(&info, Action::AcknowledgeSummary, &r));
+        assert!(!may(&info, Action::BookConference, &r));
+        assert!(!may(&info, Action::PrepareConference, &r));
+        // Another family of the class, another class's teacher, the pupil: nothing.
+        for a in [
+            classmate_guardian(),
+            other_guardian(),
+            other_teacher(),
+            guardian(Access::None),
+            pupil(),
+        ] {
+            for action in [
+                Action::BookConference,
+                Action::ViewConference,
+                Action::PrepareConference,
+                Action::ConductConference,
+                Action::AcknowledgeSummary,
+            ] {
+                assert!(!may(&a, action, &r), "{a:?} {action:?}");
+            }
+        }
+        // Staff taking part in the round from outside the class hold the conference too.
+        let with = conference(true);
+        assert!(may(&other_teacher(), Action::ConductConference, &with));
+        assert!(may(&other_teacher(), Action::ViewConference, &with));
+        let former = Actor {
+            roles: vec![Role::Guardian],
+            ..other_teacher()
+        };
+        assert!(!may(&former, Action::ConductConference, &with));
+        // Nothing of another school.
+        let foreign = Resource::Conference {
+            school_id: OTHER_SCHOOL,
+            pupil_id: PUPIL,
+            class_id: CLASS,
+            taking_part: true,
+        };
+        assert!(!may(&leader(), Action::ViewConference, &foreign));
+    }
+
+    #[test]
+    fn agreements_are_followed_up_by_their_owners_and_the_class_staff() {
+        let agreement = |owner| Resource::Agreement {
+            school_id: SCHOOL,
+            pupil_id: PUPIL,
+            class_id: CLASS,
+            owner,
+        };
+        for owner in AgreementOwner::ALL {
+            let r = agreement(*owner);
+            assert!(may(&leader(), Action::FollowUpAgreement, &r));
+            assert!(may(&subject_teacher(), Action::FollowUpAgreement, &r));
+            assert!(!may(&other_teacher(), Action::FollowUpAgreement, &r));
+            assert!(!may(&classmate_guardian(), Action::FollowUpAgreement, &r));
+            assert!(!may(&guardian(Access::Info), Action::FollowUpAgreement, &r));
+        }
+        let follow = |a: &Actor, owner| may(a, Action::FollowUpAgreement, &agreement(owner));
+        let g = guardian(Access::Full);
+        assert!(follow(&g, AgreementOwner::Home));
+        assert!(follow(&g, AgreementOwner::Pupil));
+        assert!(!follow(&g, AgreementOwner::School));
+        let p = pupil();
+        assert!(follow(&p, AgreementOwner::Pupil));
+        assert!(!follow(&p, AgreementOwner::Home));
     }
 }

@@ -664,8 +664,13 @@ mod tests {
     fn norwegian_plan_is_due_as_soon_as_possible_five_days_by_default() {
         let none = Holidays::new();
         assert_eq!(NORWAY.bullying_plan_working_days, 5);
-        assert!(!NORWAY.bullying_plan_days_statutory);
-        assert!(DENMARK.bullying_plan_days_statutory);
+        assert_eq!(
+            (
+                DENMARK.bullying_plan_days_statutory,
+                NORWAY.bullying_plan_days_statutory
+            ),
+            (true, false)
+        );
         // Friday + 5 working days = the next Friday.
         assert_eq!(
             duty_deadline(&NORWAY, date(2026, 11, 27), &none),

@@ -8,6 +8,7 @@ pub mod access;
 pub mod auth;
 pub mod calendar;
 pub mod cases;
+pub mod conferences;
 pub mod contact_hours;
 pub mod files;
 pub mod messages;

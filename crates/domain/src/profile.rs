@@ -15,6 +15,9 @@ pub struct CountryProfile {
     pub grades: (u8, u8),
     /// Conferences a year a class must at least offer each family (CON-2).
     pub conferences_per_year: u8,
+    /// The age from which a pupil has the right (not the duty) to take part in conferences
+    /// (CON-3). NO: 12 (forskrift til opplæringslova § 3-2). DK: none; the school decides.
+    pub conference_participation_age: Option<u8>,
     /// Unlawful (DK) or invalid (NO) absence in a quarter, in percent of school days, at which
     /// the school must warn the parents (ABS-2). In Norway the school sets it; this is the
     /// default.
@@ -41,6 +44,7 @@ pub const DENMARK: CountryProfile = CountryProfile {
     contact_hours: (8, 17),
     grades: (0, 9),
     conferences_per_year: 1,
+    conference_participation_age: None,
     absence_warn_percent: 10,
     absence_notify_percent: Some(15),
     absence_threshold_school_set: false,
@@ -56,6 +60,7 @@ pub const NORWAY: CountryProfile = CountryProfile {
     contact_hours: (8, 16),
     grades: (1, 10),
     conferences_per_year: 2,
+    conference_participation_age: Some(12),
     absence_warn_percent: 10,
     absence_notify_percent: None,
     absence_threshold_school_set: true,

@@ -85,6 +85,9 @@ struct Route {
 const CASE_DENY: u16 = 1403;
 /// `deny` for a change to a concern: 403 also for the guardian who raised it.
 const CONCERN_DENY: u16 = 2403;
+/// `deny` for a change to a conference: 403 for those who may see it (its staff, the pupil's
+/// guardians), 404 for everyone else.
+const CONFERENCE_DENY: u16 = 3403;
 
 /// The status a denied, signed-in `who` gets.
 fn denied_status(deny: u16, who: Who) -> u16 {
@@ -93,6 +96,15 @@ fn denied_status(deny: u16, who: Who) -> u16 {
         CASE_DENY if staff => 403,
         CONCERN_DENY if staff || who == Guardian => 403,
         CASE_DENY | CONCERN_DENY => 404,
+        CONFERENCE_DENY
+            if matches!(
+                who,
+                Leader | ContactTeacher | SubjectTeacher | Guardian | InfoGuardian
+            ) =>
+        {
+            403
+        }
+        CONFERENCE_DENY => 404,
         other => other,
     }
 }
@@ -960,6 +972,277 @@ fn routes() -> Vec<Route> {
             ok: 204,
             deny: 404,
         },
+        // Conferences (CON-1..7). Round A holds the pupil's conference under test, with notes
+        // shared and an agreement for the home; round B is where booking and cancelling are
+        // tried, emptied or filled before each request. The other guardian of the class sees
+        // the rounds' free and taken times, never the pupil's conference; a refused change to a
+        // conference one may see is 403, anything else 404.
+        Route {
+            method: "GET",
+            pattern: "/conferences",
+            kind: Kind::Page,
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/agreements",
+            kind: Kind::Page,
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/classes/{id}/conferences",
+            kind: Kind::Page,
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/classes/{id}/conferences",
+            kind: Kind::Form(&[
+                ("form", "school"),
+                ("date_1", "{freshday}"),
+                ("start_1", "08:00"),
+                ("end_1", "09:00"),
+                ("slot_minutes", "20"),
+                ("break_minutes", "0"),
+            ]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/conferences/rounds/{round}",
+            kind: Kind::Page,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/conferences/rounds/{round}/bookings",
+            kind: Kind::Form(&[("slot_id", "{freeslot}"), ("pupil_id", "{pupil}")]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher, Guardian],
+            ok: 303,
+            deny: CONFERENCE_DENY,
+        },
+        Route {
+            method: "GET",
+            pattern: "/conferences/bookings/{booking}",
+            kind: Kind::Page,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                InfoGuardian,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/conferences/bookings/{booking}/cancel",
+            kind: Kind::Form(&[]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher, Guardian],
+            ok: 303,
+            deny: CONFERENCE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/conferences/bookings/{booking}/preparation",
+            kind: Kind::Form(&[("topics", "Læsning og venskaber")]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher, Guardian],
+            ok: 303,
+            deny: CONFERENCE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/conferences/bookings/{booking}/notes",
+            kind: Kind::Form(&[("summary", "Vi talte om læsning."), ("share", "1")]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 303,
+            deny: CONFERENCE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/conferences/bookings/{booking}/acknowledge",
+            kind: Kind::Form(&[]),
+            allowed: &[Guardian, InfoGuardian],
+            ok: 303,
+            deny: CONFERENCE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/conferences/agreements/{agreement}/done",
+            kind: Kind::Form(&[]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher, Guardian],
+            ok: 303,
+            deny: CONFERENCE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/classes/{id}/conference-rounds",
+            kind: Kind::Json(
+                r#"{"form": "phone", "days": [{"date": "{freshday}", "start": "08:00", "end": "09:00"}], "slot_minutes": 15}"#,
+            ),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 201,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/classes/{id}/conference-rounds",
+            kind: Kind::Api,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/conference-rounds/{round}",
+            kind: Kind::Api,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/conference-rounds/{round}/bookings",
+            kind: Kind::Json(r#"{"slot_id": {freeslot}, "pupil_id": {pupil}}"#),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher, Guardian],
+            ok: 201,
+            deny: CONFERENCE_DENY,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/pupils/{id}/conference-slots",
+            kind: Kind::Api,
+            allowed: &[Leader, ContactTeacher, SubjectTeacher, Guardian],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/conference-slots/{slot}/booking",
+            kind: Kind::Json(r#"{"pupil": {pupil}, "needs": {"online": true}}"#),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher, Guardian],
+            ok: 201,
+            deny: CONFERENCE_DENY,
+        },
+        Route {
+            method: "DELETE",
+            pattern: "/api/v1/conference-slots/{slot}/booking",
+            kind: Kind::Api,
+            allowed: &[Leader, ContactTeacher, SubjectTeacher, Guardian],
+            ok: 204,
+            deny: CONFERENCE_DENY,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/bookings/{booking}",
+            kind: Kind::Api,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                InfoGuardian,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "DELETE",
+            pattern: "/api/v1/bookings/{booking}",
+            kind: Kind::Api,
+            allowed: &[Leader, ContactTeacher, SubjectTeacher, Guardian],
+            ok: 204,
+            deny: CONFERENCE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/bookings/{booking}/preparation",
+            kind: Kind::Json(r#"{"topics": "Lektier"}"#),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher, Guardian],
+            ok: 204,
+            deny: CONFERENCE_DENY,
+        },
+        Route {
+            method: "PUT",
+            pattern: "/api/v1/bookings/{booking}/notes",
+            kind: Kind::Json(r#"{"summary": "Godt skoleår.", "share": true}"#),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 200,
+            deny: CONFERENCE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/bookings/{booking}/acknowledge",
+            kind: Kind::Json("{}"),
+            allowed: &[Guardian, InfoGuardian],
+            ok: 204,
+            deny: CONFERENCE_DENY,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/classes/{id}/conference-coverage",
+            kind: Kind::Api,
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/classes/{id}/agreements",
+            kind: Kind::Api,
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/agreements",
+            kind: Kind::Api,
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/agreements/{agreement}/done",
+            kind: Kind::Json("{}"),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher, Guardian],
+            ok: 204,
+            deny: CONFERENCE_DENY,
+        },
     ]
 }
 
@@ -977,6 +1260,7 @@ struct Cast {
     case_id: i64,
     closing_case_id: i64,
     concern_id: i64,
+    conferences: ConferenceCast,
 }
 
 async fn cast(app: &TestApp) -> Cast {
@@ -1156,6 +1440,7 @@ async fn cast(app: &TestApp) -> Cast {
         case_id: case_ids[0],
         closing_case_id: case_ids[1],
         concern_id,
+        conferences: conference_cast(app, school, pupil, contact.person.id).await,
     }
 }
 
@@ -1194,6 +1479,9 @@ fn path_of(pattern: &str, cast: &Cast) -> String {
 /// A form value or JSON body with its placeholders filled in.
 fn fill(template: &str, cast: &Cast) -> String {
     let mut out = template.replace("{teacher}", &cast.teacher_id.to_string());
+    out = out
+        .replace("{pupil}", &cast.pupil_id.to_string())
+        .replace("{freeslot}", &cast.conferences.slot_b.to_string());
     if out.contains("{freshday}") {
         out = out.replace("{freshday}", &fresh_day());
     }
@@ -1255,6 +1543,12 @@ async fn request(app: &TestApp, cast: &Cast, route: &Route, who: Who) -> (u16, S
     if path.contains("{aid}") {
         let id = fresh_report(app, cast, path.ends_with("/decision")).await;
         path = path.replace("{aid}", &id.to_string());
+    }
+    if ["{round}", "{slot}", "{booking}", "{agreement}"]
+        .iter()
+        .any(|p| path.contains(p))
+    {
+        path = conference_path(app, cast, route, &path).await;
     }
     let username = cast.usernames.get(&who);
     let method: reqwest::Method = route.method.parse().expect("method");
@@ -1428,6 +1722,197 @@ fn every_route_is_in_the_matrix() {
         missing.is_empty(),
         "routes missing from the authorization matrix: {missing:?}"
     );
+}
+
+/// The conferences under test: round A with the pupil's conference (notes shared, an agreement
+/// for the home), and round B where booking and cancelling are tried.
+struct ConferenceCast {
+    school: skolebro_domain::SchoolId,
+    pupil: skolebro_domain::PersonId,
+    teacher: skolebro_domain::PersonId,
+    round_a: i64,
+    round_b: i64,
+    booking_a: i64,
+    slot_b: i64,
+    agreement: i64,
+}
+
+async fn conference_cast(
+    app: &TestApp,
+    school: skolebro_domain::SchoolId,
+    pupil: skolebro_domain::PersonId,
+    teacher: skolebro_domain::PersonId,
+) -> ConferenceCast {
+    use skolebro_domain::conferences::{self as rules, DayWindow, SlotPlan};
+    let tz = jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz");
+    let day = jiff::Zoned::now()
+        .with_time_zone(tz.clone())
+        .date()
+        .checked_add(jiff::Span::new().days(14))
+        .expect("date");
+    let class = app
+        .store
+        .pupil_detail(school, pupil)
+        .await
+        .expect("pupil")
+        .expect("exists")
+        .classes[0]
+        .id;
+    let mut rounds = Vec::new();
+    // Afternoons, clear of the mornings the matrix's own new rounds take.
+    for (start, end) in [(14, 15), (15, 16)] {
+        let plan = SlotPlan {
+            days: vec![DayWindow {
+                date: day,
+                start: jiff::civil::time(start, 0, 0, 0),
+                end: jiff::civil::time(end, 0, 0, 0),
+            }],
+            slot_minutes: 20,
+            break_minutes: 0,
+        };
+        let slots = rules::generate_slots(&plan, &tz).expect("slots");
+        let deadline = rules::default_deadline(day, &tz).expect("deadline");
+        let id = app
+            .store
+            .create_round(&skolebro_store::conferences::NewRound {
+                school_id: school,
+                class_id: class,
+                title: "Skole-hjem-samtaler",
+                form: skolebro_domain::conferences::Form::School,
+                slot_minutes: 20,
+                break_minutes: 0,
+                with_pupil: true,
+                booking_deadline: deadline.as_second(),
+                created_by: teacher,
+                staff: &[teacher],
+                slots: &slots,
+            })
+            .await
+            .expect("round");
+        rounds.push(id);
+    }
+    let slots_a = app
+        .store
+        .round_slots(school, rounds[0])
+        .await
+        .expect("slots");
+    let slots_b = app
+        .store
+        .round_slots(school, rounds[1])
+        .await
+        .expect("slots");
+    let needs = skolebro_store::conferences::Needs::default();
+    let booking_a = app
+        .store
+        .book(&skolebro_store::conferences::NewBooking {
+            school_id: school,
+            round_id: rounds[0],
+            slot_id: slots_a[0].id,
+            pupil_id: pupil,
+            booked_by: teacher,
+            needs: &needs,
+            pupil_attends: true,
+        })
+        .await
+        .expect("booking")
+        .id();
+    let booking = app
+        .store
+        .booking(school, booking_a)
+        .await
+        .expect("booking")
+        .expect("exists");
+    app.store
+        .save_notes(
+            school,
+            &booking,
+            &skolebro_store::conferences::Notes {
+                summary: Some("Et godt halvår.".into()),
+                internal_note: Some("Kun for personalet.".into()),
+                ..Default::default()
+            },
+            true,
+            teacher,
+        )
+        .await
+        .expect("notes");
+    let agreement = app
+        .store
+        .add_agreement(
+            school,
+            &booking,
+            &rules::check_agreement("home", "Læser hver aften", &day.to_string(), day)
+                .expect("agreement"),
+            teacher,
+        )
+        .await
+        .expect("agreement");
+    ConferenceCast {
+        school,
+        pupil,
+        teacher,
+        round_a: rounds[0],
+        round_b: rounds[1],
+        booking_a,
+        slot_b: slots_b[0].id,
+        agreement,
+    }
+}
+
+/// The pupil's booking in round B: made when missing (`filled`), cancelled when present (not
+/// `filled`). Returns its id when filled.
+async fn round_b_booking(app: &TestApp, c: &ConferenceCast, filled: bool) -> Option<i64> {
+    let current = app
+        .store
+        .booking_of_slot(c.school, c.slot_b)
+        .await
+        .expect("booking");
+    match (current, filled) {
+        (Some(b), true) => Some(b.id),
+        (Some(b), false) => {
+            app.store
+                .cancel_booking(c.school, b.id)
+                .await
+                .expect("cancel");
+            None
+        }
+        (None, true) => Some(
+            app.store
+                .book(&skolebro_store::conferences::NewBooking {
+                    school_id: c.school,
+                    round_id: c.round_b,
+                    slot_id: c.slot_b,
+                    pupil_id: c.pupil,
+                    booked_by: c.teacher,
+                    needs: &Default::default(),
+                    pupil_attends: true,
+                })
+                .await
+                .expect("book")
+                .id(),
+        ),
+        (None, false) => None,
+    }
+}
+
+/// A conference route's path: bookings are tried in round B (emptied first), cancellations on
+/// a fresh booking there; everything else works on round A's conference.
+async fn conference_path(app: &TestApp, cast: &Cast, route: &Route, path: &str) -> String {
+    let c = &cast.conferences;
+    let books = route.method == "POST"
+        && (route.pattern.ends_with("/bookings") || route.pattern.ends_with("/booking"));
+    let cancels = route.method == "DELETE" || route.pattern.ends_with("/cancel");
+    let mut booking = c.booking_a;
+    if books {
+        round_b_booking(app, c, false).await;
+    } else if cancels {
+        booking = round_b_booking(app, c, true).await.expect("booking in B");
+    }
+    let round = if books { c.round_b } else { c.round_a };
+    path.replace("{round}", &round.to_string())
+        .replace("{slot}", &c.slot_b.to_string())
+        .replace("{booking}", &booking.to_string())
+        .replace("{agreement}", &c.agreement.to_string())
 }
 
 on_both_databases!(matrix);

@@ -796,6 +796,11 @@ async fn a_crisis_case_follows_the_schools_checklist(app: TestApp) {
 
     // The page reminds the staff to keep messages short, precise and repeated.
     let client = app.signed_in("teacher1").await;
+    let (_, html) = page(&client, &app, &format!("/pupils/{pupil}/cases?kind=crisis")).await;
+    assert!(
+        html.contains("value=\"crisis\" checked"),
+        "a link may preset the kind"
+    );
     let (_, html) = page(&client, &app, &format!("/cases/{id}")).await;
     assert!(html.contains("id=\"reminder\""));
     assert!(html.contains("korte, præcise"), "the reminder in Danish");

@@ -716,6 +716,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.refresh_statistics().await?;
         progress(total, total);
 
         Ok(DemoSummary {

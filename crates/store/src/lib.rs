@@ -10,6 +10,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod conferences;
 mod db;
 pub mod demo;
 pub mod files;

@@ -560,8 +560,19 @@ impl Store {
         Ok(())
     }
 
-    /// Marks a conversation read for a person.
+    /// Marks a conversation read for a person. Reading an already-read conversation writes
+    /// nothing: on SQLite every write queues for the one writer.
     pub async fn mark_read(&self, thread_id: i64, person: PersonId) -> Result<()> {
+        let state: Option<(i64, Option<i64>)> = sqlx::query_as(
+            "SELECT unread, read_at FROM thread_participant WHERE thread_id = $1 AND person_id = $2",
+        )
+        .bind(thread_id)
+        .bind(person.0)
+        .fetch_optional(&self.read)
+        .await?;
+        if matches!(state, None | Some((0, Some(_)))) {
+            return Ok(());
+        }
         sqlx::query(
             "UPDATE thread_participant SET unread = 0, read_at = $1 \
              WHERE thread_id = $2 AND person_id = $3 AND (unread > 0 OR read_at IS NULL)",
@@ -598,7 +609,7 @@ impl Store {
              JOIN thread t ON t.id = tp.thread_id \
              JOIN person p ON p.id = t.starter_id \
              WHERE tp.person_id = $1 \
-             AND (tp.last_message_at < $2 OR (tp.last_message_at = $2 AND tp.thread_id < $3)) \
+             AND (tp.last_message_at, tp.thread_id) < ($2, $3) \
              {filter} \
              ORDER BY tp.last_message_at DESC, tp.thread_id DESC LIMIT $4"
         );

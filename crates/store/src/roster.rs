@@ -1753,6 +1753,7 @@ impl Store {
             tx.rollback().await?;
         } else {
             tx.commit().await?;
+            self.refresh_statistics().await?;
         }
         Ok(ImportReport {
             school_name: school.name,

@@ -68,12 +68,29 @@ impl Modify for BearerAuth {
         crate::cases::api_open_case,
         crate::cases::api_checklists,
         crate::cases::api_set_checklist,
+        crate::conferences::api_create_round,
+        crate::conferences::api_rounds,
+        crate::conferences::api_round,
+        crate::conferences::api_book_in_round,
+        crate::conferences::api_pupil_slots,
+        crate::conferences::api_book_slot,
+        crate::conferences::api_cancel_slot,
+        crate::conferences::api_booking,
+        crate::conferences::api_cancel,
+        crate::conferences::api_preparation,
+        crate::conferences::api_notes,
+        crate::conferences::api_acknowledge,
+        crate::conferences::api_coverage,
+        crate::conferences::api_class_agreements,
+        crate::conferences::api_my_agreements,
+        crate::conferences::api_done,
     ),
     modifiers(&BearerAuth),
     tags((name = "auth", description = "Sessions"), (name = "people", description = "Schools, classes, pupils, guardians"),
         (name = "messages", description = "Conversations, tone help, logged calls and talks"),
         (name = "absence", description = "Absence reports, registers, rates"),
-        (name = "cases", description = "Worrying absence, concerns and the duty to act, crisis routines"))
+        (name = "cases", description = "Worrying absence, concerns and the duty to act, crisis routines"),
+        (name = "conferences", description = "Conference rounds and bookings, preparation, notes, agreements, coverage"))
 )]
 pub struct ApiDoc;
 

@@ -26,7 +26,7 @@ use skolebro_domain::cases::{
 use skolebro_domain::people::Country;
 use skolebro_domain::profile::profile;
 use skolebro_domain::text::TextProblem;
-use skolebro_domain::{may, Access, Action, PersonId, Resource, Role};
+use skolebro_domain::{may, Action, PersonId, Resource, Role};
 use skolebro_store::cases::{
     CaseFacts, CaseFile, CaseFilter, CaseSummary, NewCase, NewConcern, NewContact, NewPlanEntry,
 };
@@ -1798,7 +1798,13 @@ struct CaseLine {
     is_concern: bool,
 }
 
-fn case_line(c: &CaseSummary, l: &Labels, today: Date) -> CaseLine {
+/// A line of a list. The coordinator is shown to the case's staff only, as on the case itself.
+fn case_line(c: &CaseSummary, l: &Labels, today: Date, me: &SignedIn) -> CaseLine {
+    let staff_view = may(
+        &me.actor,
+        Action::ManageCase,
+        &summary_resource(c, me.actor.school_id),
+    );
     let what = match (c.kind, c.topic, c.crisis_type) {
         (CaseKind::Concern, Some(t), _) => l.of("topic", t.as_str()),
         (CaseKind::Crisis, _, Some(t)) => l.of("crisis", t.as_str()),
@@ -1819,7 +1825,12 @@ fn case_line(c: &CaseSummary, l: &Labels, today: Date) -> CaseLine {
         kind: l.of("kind", c.kind.as_str()),
         what,
         pupil: c.pupil.full(),
-        coordinator: c.coordinator.as_ref().map(|p| p.full()).unwrap_or_default(),
+        coordinator: c
+            .coordinator
+            .as_ref()
+            .filter(|_| staff_view)
+            .map(|p| p.full())
+            .unwrap_or_default(),
         opened_on: l.day(c.opened_on.to_string()),
         closed: c.closed_on.is_some(),
         due,
@@ -1840,11 +1851,24 @@ struct PupilCasesPage {
     cases: Vec<CaseLine>,
     staff: Vec<StaffOption>,
     me: i64,
-    kinds: Vec<&'static str>,
+    kinds: Vec<KindOption>,
     crisis_types: Vec<&'static str>,
     errors: Vec<String>,
     posted: Posted,
     max: usize,
+}
+
+/// A kind of case the form offers, and whether it is chosen before anything is posted.
+struct KindOption {
+    code: &'static str,
+    preset: bool,
+}
+
+#[derive(Deserialize)]
+struct OpenQuery {
+    /// The kind to offer first: the absence area links its threshold alert here with
+    /// `?kind=absence`.
+    kind: Option<String>,
 }
 
 async fn render_pupil_cases(
@@ -1854,6 +1878,7 @@ async fn render_pupil_cases(
     pupil: &PupilDetail,
     errors: Vec<String>,
     posted: Posted,
+    preset: CaseKind,
 ) -> Res<Response> {
     let tr = viewer.tr;
     let l = Labels::new(tr, me.school.country);
@@ -1875,7 +1900,7 @@ async fn render_pupil_cases(
                 &summary_resource(c, me.actor.school_id),
             )
         })
-        .map(|c| case_line(c, &l, today))
+        .map(|c| case_line(c, &l, today, me))
         .collect();
     if !cases.is_empty() {
         state
@@ -1914,7 +1939,13 @@ async fn render_pupil_cases(
         cases,
         staff,
         me: me.actor.person_id.0,
-        kinds: vec![CaseKind::Absence.as_str(), CaseKind::Crisis.as_str()],
+        kinds: [CaseKind::Absence, CaseKind::Crisis]
+            .into_iter()
+            .map(|k| KindOption {
+                code: k.as_str(),
+                preset: k == preset,
+            })
+            .collect(),
         crisis_types: CrisisType::ALL.iter().map(|t| t.as_str()).collect(),
         errors,
         posted,
@@ -1931,10 +1962,24 @@ async fn pupil_cases_page(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
+    Query(q): Query<OpenQuery>,
 ) -> Res<Response> {
     let me = viewer.require()?;
     let pupil = pupil_for(&state, me, &id, Action::OpenCase).await?;
-    render_pupil_cases(&state, &viewer, me, &pupil, Vec::new(), Posted::default()).await
+    let preset = match q.kind.as_deref().map(str::parse::<CaseKind>) {
+        Some(Ok(CaseKind::Crisis)) => CaseKind::Crisis,
+        _ => CaseKind::Absence,
+    };
+    render_pupil_cases(
+        &state,
+        &viewer,
+        me,
+        &pupil,
+        Vec::new(),
+        Posted::default(),
+        preset,
+    )
+    .await
 }
 
 /// The checklist a new crisis case starts with: the school's, else the defaults in the school's
@@ -2042,6 +2087,7 @@ async fn open_case_form(
                 &pupil,
                 errors,
                 Posted::new("open", &fields),
+                CaseKind::Absence,
             )
             .await
         }
@@ -2174,7 +2220,7 @@ async fn list_page(State(state): State<AppState>, viewer: Viewer) -> Res<Respons
     let overdue: Vec<CaseLine> = o
         .duties
         .iter()
-        .map(|c| case_line(c, &l, today))
+        .map(|c| case_line(c, &l, today, me))
         .filter(|c| c.overdue)
         .collect();
     let staff = is_staff(me);
@@ -2182,7 +2228,7 @@ async fn list_page(State(state): State<AppState>, viewer: Viewer) -> Res<Respons
         o.cases
             .iter()
             .filter(|c| c.kind == CaseKind::Concern && !c.answered && c.closed_on.is_none())
-            .map(|c| case_line(c, &l, today))
+            .map(|c| case_line(c, &l, today, me))
             .collect()
     } else {
         Vec::new()
@@ -2214,7 +2260,7 @@ async fn list_page(State(state): State<AppState>, viewer: Viewer) -> Res<Respons
             pupil_id: child.pupil_id,
             classes: &classes,
         };
-        if child.access == Access::Full && may(&me.actor, Action::RaiseConcern, &resource) {
+        if may(&me.actor, Action::RaiseConcern, &resource) {
             if let Some(n) = state
                 .store
                 .names(me.actor.school_id, &[child.pupil_id])
@@ -2236,7 +2282,11 @@ async fn list_page(State(state): State<AppState>, viewer: Viewer) -> Res<Respons
         overdue,
         waiting,
         check_ins,
-        cases: o.cases.iter().map(|c| case_line(c, &l, today)).collect(),
+        cases: o
+            .cases
+            .iter()
+            .map(|c| case_line(c, &l, today, me))
+            .collect(),
         children,
         may_edit_checklists: may(&me.actor, Action::ManageSchool, &school),
     })
@@ -2381,7 +2431,7 @@ async fn checklist_form(
 // API
 
 #[derive(Serialize, ToSchema)]
-pub struct Created {
+pub struct CaseCreated {
     pub id: i64,
 }
 
@@ -2465,21 +2515,21 @@ pub struct BodyRequest {
 /// Answer a concern (the case's staff). The guardian sees the answer.
 #[utoipa::path(post, path = "/api/v1/concerns/{id}/answer", tag = "cases", request_body = BodyRequest,
     security(("bearer" = [])), params(("id" = i64, Path, description = "Concern id")),
-    responses((status = 201, body = Created), (status = 403, description = "Not one of the case's people"),
+    responses((status = 201, body = CaseCreated), (status = 403, description = "Not one of the case's people"),
         (status = 404), (status = 409, description = "The case is closed"), (status = 422)))]
 pub async fn api_answer(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
     Json(req): Json<BodyRequest>,
-) -> Res<(StatusCode, Json<Created>)> {
+) -> Res<(StatusCode, Json<CaseCreated>)> {
     let me = viewer.require()?;
     let f = workable_concern(&state, &viewer, me, &id).await?;
     let id = apply(&state, me, &f, Change::Answer(req.body))
         .await
         .map_err(api_failure)?
         .unwrap_or_default();
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(CaseCreated { id })))
 }
 
 /// Write or revise the written plan of a concern that started the duty to act. DK: problem,
@@ -2520,13 +2570,13 @@ pub struct OpenCaseRequest {
 /// Open a worrying-absence or crisis case about a pupil (the pupil's staff, leaders).
 #[utoipa::path(post, path = "/api/v1/pupils/{id}/cases", tag = "cases", request_body = OpenCaseRequest,
     security(("bearer" = [])), params(("id" = i64, Path, description = "Pupil id")),
-    responses((status = 201, body = Created), (status = 404), (status = 422)))]
+    responses((status = 201, body = CaseCreated), (status = 404), (status = 422)))]
 pub async fn api_open_case(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
     Json(req): Json<OpenCaseRequest>,
-) -> Res<(StatusCode, Json<Created>)> {
+) -> Res<(StatusCode, Json<CaseCreated>)> {
     let me = viewer.require()?;
     let pupil = pupil_for(&state, me, &id, Action::OpenCase).await?;
     let id = open(
@@ -2542,7 +2592,7 @@ pub async fn api_open_case(
     )
     .await
     .map_err(api_failure)?;
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(CaseCreated { id })))
 }
 
 /// A case: its people read it whole; the guardian who raised a concern reads the concern and
@@ -2630,13 +2680,13 @@ pub struct PlanEntryRequest {
 /// Add an agreement to the case's contact plan: who contacts whom, how often, how (ABS-3).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/plan", tag = "cases", request_body = PlanEntryRequest,
     security(("bearer" = [])), params(("id" = i64, Path, description = "Case id")),
-    responses((status = 201, body = Created), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 201, body = CaseCreated), (status = 403), (status = 404), (status = 409), (status = 422)))]
 pub async fn api_plan(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
     Json(req): Json<PlanEntryRequest>,
-) -> Res<(StatusCode, Json<Created>)> {
+) -> Res<(StatusCode, Json<CaseCreated>)> {
     let change = Change::Plan(RawPlan {
         contact_by: req.contact_by.map(|c| c.to_string()).unwrap_or_default(),
         whom: req.whom,
@@ -2647,7 +2697,7 @@ pub async fn api_plan(
     let id = api_change(&state, &viewer, &id, change)
         .await?
         .unwrap_or_default();
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(CaseCreated { id })))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -2671,13 +2721,13 @@ pub struct ContactRequest {
 /// Log a contact made with the family or the pupil (ABS-3).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/contacts", tag = "cases", request_body = ContactRequest,
     security(("bearer" = [])), params(("id" = i64, Path, description = "Case id")),
-    responses((status = 201, body = Created), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 201, body = CaseCreated), (status = 403), (status = 404), (status = 409), (status = 422)))]
 pub async fn api_contact(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
     Json(req): Json<ContactRequest>,
-) -> Res<(StatusCode, Json<Created>)> {
+) -> Res<(StatusCode, Json<CaseCreated>)> {
     let change = Change::Contact(RawContact {
         happened_on: req.happened_on.unwrap_or_default(),
         channel: req.channel,
@@ -2688,7 +2738,7 @@ pub async fn api_contact(
     let id = api_change(&state, &viewer, &id, change)
         .await?
         .unwrap_or_default();
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(CaseCreated { id })))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -2714,17 +2764,17 @@ pub async fn api_agreement(
 /// Add an internal note (never shown to the family).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/notes", tag = "cases", request_body = BodyRequest,
     security(("bearer" = [])), params(("id" = i64, Path, description = "Case id")),
-    responses((status = 201, body = Created), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 201, body = CaseCreated), (status = 403), (status = 404), (status = 409), (status = 422)))]
 pub async fn api_note(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
     Json(req): Json<BodyRequest>,
-) -> Res<(StatusCode, Json<Created>)> {
+) -> Res<(StatusCode, Json<CaseCreated>)> {
     let id = api_change(&state, &viewer, &id, Change::Note(req.body))
         .await?
         .unwrap_or_default();
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(CaseCreated { id })))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -2775,13 +2825,13 @@ pub struct EscalationRequest {
 /// Record an escalation to the school's leadership or the support service (WEL-1).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/escalations", tag = "cases", request_body = EscalationRequest,
     security(("bearer" = [])), params(("id" = i64, Path, description = "Case id")),
-    responses((status = 201, body = Created), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 201, body = CaseCreated), (status = 403), (status = 404), (status = 409), (status = 422)))]
 pub async fn api_escalate(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
     Json(req): Json<EscalationRequest>,
-) -> Res<(StatusCode, Json<Created>)> {
+) -> Res<(StatusCode, Json<CaseCreated>)> {
     let id = api_change(
         &state,
         &viewer,
@@ -2793,7 +2843,7 @@ pub async fn api_escalate(
     )
     .await?
     .unwrap_or_default();
-    Ok((StatusCode::CREATED, Json(Created { id })))
+    Ok((StatusCode::CREATED, Json(CaseCreated { id })))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -2870,7 +2920,12 @@ pub struct CaseListJson {
     pub duties: Vec<CaseSummaryJson>,
 }
 
-fn summary_json(c: &CaseSummary, today: Date) -> CaseSummaryJson {
+fn summary_json(c: &CaseSummary, today: Date, me: &SignedIn) -> CaseSummaryJson {
+    let staff_view = may(
+        &me.actor,
+        Action::ManageCase,
+        &summary_resource(c, me.actor.school_id),
+    );
     let open_duty = c
         .duty_due
         .filter(|_| c.plan_on.is_none() && c.closed_on.is_none());
@@ -2880,7 +2935,11 @@ fn summary_json(c: &CaseSummary, today: Date) -> CaseSummaryJson {
         pupil: person_ref(&c.pupil),
         topic: c.topic.map(|t| t.as_str().into()),
         crisis_type: c.crisis_type.map(|t| t.as_str().into()),
-        coordinator: c.coordinator.as_ref().map(person_ref),
+        coordinator: c
+            .coordinator
+            .as_ref()
+            .filter(|_| staff_view)
+            .map(person_ref),
         opened_on: c.opened_on.to_string(),
         answered: c.answered,
         duty_due: open_duty.map(|d| d.to_string()),
@@ -2915,7 +2974,7 @@ pub async fn api_list(State(state): State<AppState>, viewer: Viewer) -> Res<Json
     let today = today(me);
     let o = overview(&state, me).await?;
     Ok(Json(CaseListJson {
-        cases: o.cases.iter().map(|c| summary_json(c, today)).collect(),
+        cases: o.cases.iter().map(|c| summary_json(c, today, me)).collect(),
         check_ins: o
             .check_ins
             .iter()
@@ -2930,7 +2989,11 @@ pub async fn api_list(State(state): State<AppState>, viewer: Viewer) -> Res<Json
                 state: check_in_code(*s).into(),
             })
             .collect(),
-        duties: o.duties.iter().map(|c| summary_json(c, today)).collect(),
+        duties: o
+            .duties
+            .iter()
+            .map(|c| summary_json(c, today, me))
+            .collect(),
     }))
 }
 

@@ -7,6 +7,7 @@ pub mod absence;
 pub mod api;
 pub mod auth;
 pub mod cases;
+pub mod conferences;
 pub mod error;
 mod files;
 pub mod i18n;
@@ -104,6 +105,7 @@ pub fn app(state: AppState) -> Router {
         .merge(people::routes())
         .merge(messages::routes())
         .merge(cases::routes())
+        .merge(conferences::routes())
         .merge(absence::routes())
         .merge(api::routes())
         .fallback(|| async { WebError::NotFound })

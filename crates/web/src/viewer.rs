@@ -233,6 +233,14 @@ pub async fn attach_viewer_and_render_errors(
     mut req: Request,
     next: Next,
 ) -> Response {
+    // The stylesheet, the script and the health check are the same for everyone: they need no
+    // session, and loading one would cost several queries per request.
+    if matches!(
+        req.uri().path(),
+        "/static/style.css" | "/static/live.js" | "/healthz"
+    ) {
+        return next.run(req).await;
+    }
     let api = req.uri().path().starts_with("/api/");
     let peer = req
         .extensions()

@@ -92,6 +92,7 @@ cases-problem-checklist-item = punkt { $n }: { $problem }
 cases-problem-no-item = punktet findes ikke.
 cases-problem-no-entry = ikke en aftale i denne sag.
 cases-opened = Oprettet { $day } af { $name }
+cases-raised = Skrevet { $day } af { $name }
 cases-status-open = Åben
 cases-status-closed = Lukket
 cases-reminder-title = Hold beskederne korte, præcise og gentag dem.

@@ -92,6 +92,7 @@ cases-problem-checklist-item = item { $n }: { $problem }
 cases-problem-no-item = no such item.
 cases-problem-no-entry = not an agreement of this case.
 cases-opened = Opened { $day } by { $name }
+cases-raised = Raised { $day } by { $name }
 cases-status-open = Open
 cases-status-closed = Closed
 cases-reminder-title = Keep messages short, precise and repeated.

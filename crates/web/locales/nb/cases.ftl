@@ -92,6 +92,7 @@ cases-problem-checklist-item = punkt { $n }: { $problem }
 cases-problem-no-item = punktet finnes ikke.
 cases-problem-no-entry = ikke en avtale i denne saken.
 cases-opened = Opprettet { $day } av { $name }
+cases-raised = Meldt { $day } av { $name }
 cases-status-open = Åpen
 cases-status-closed = Lukket
 cases-reminder-title = Vær kort og presis, og gjenta budskapet.
