@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use skolebro_domain::absence::{
@@ -22,14 +21,14 @@ use skolebro_domain::calendar;
 use skolebro_domain::contact_hours::ContactHours;
 use skolebro_domain::messages::MessageKind;
 use skolebro_domain::profile::profile;
-use skolebro_domain::{may, Action, ClassId, PersonId, Resource, Role};
+use skolebro_domain::{may, Action, ClassId, PersonId, Resource};
 use skolebro_store::absence::{AbsenceReport, AbsenceTotals, NewReport};
 use skolebro_store::messages::NewThread;
 use skolebro_store::people::{ClassSummary, PupilDetail};
 use utoipa::ToSchema;
 
 use crate::i18n::Tr;
-use crate::viewer::{html, Chrome, CsrfForm, Rendered, SignedIn, Viewer};
+use crate::viewer::{html, parse_id, Chrome, CsrfForm, Rendered, SignedIn, Viewer};
 use crate::{AppState, WebError};
 
 pub fn routes() -> Router<AppState> {
@@ -58,26 +57,10 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-fn parse_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>().map_err(|_| WebError::NotFound)
-}
-
 fn parse_day(field: &str, raw: &str) -> Result<Date, WebError> {
     raw.trim()
         .parse::<Date>()
         .map_err(|_| WebError::Unprocessable(format!("{field}: not a date (YYYY-MM-DD)")))
-}
-
-fn school_tz(me: &SignedIn) -> TimeZone {
-    TimeZone::get(&me.school.time_zone).unwrap_or(TimeZone::UTC)
-}
-
-fn today(me: &SignedIn) -> Date {
-    calendar::today(Timestamp::now(), &school_tz(me))
-}
-
-fn is_staff(me: &SignedIn) -> bool {
-    me.actor.has(Role::Staff) || me.actor.has(Role::Leader)
 }
 
 /// A pupil the viewer may do `action` for, or 404 as if it did not exist.
@@ -214,17 +197,17 @@ async fn make_report(
             Err(p) => return unprocessable(format!("note: {p}")),
         },
     };
-    let staff = is_staff(me);
+    let staff = me.is_staff();
     if reason == Reason::Unreported || (!staff && !reason.guardian_may_report()) {
         return unprocessable(format!("reason: {}", tr.t("absence-error-reason")));
     }
-    let today = today(me);
+    let today = me.today();
     let year = calendar::school_year(today);
     let checked = if staff {
         rules::check_staff_report(from, to, part, year)
     } else {
         let hours = ContactHours::default_for(profile(me.school.country));
-        let now = Timestamp::now().to_zoned(school_tz(me)).time();
+        let now = Timestamp::now().to_zoned(me.time_zone()).time();
         rules::check_guardian_report(from, to, part, today, now, hours.end, year.1)
     };
     if let Err(p) = checked {
@@ -275,13 +258,13 @@ fn may_withdraw(me: &SignedIn, pupil: &PupilDetail, report: &AbsenceReport) -> b
     if !may_pupil(me, pupil, Action::ReportAbsence) {
         return false;
     }
-    if is_staff(me) {
+    if me.is_staff() {
         return true;
     }
     let made = Timestamp::from_second(report.created_at)
-        .map(|t| calendar::today(t, &school_tz(me)))
+        .map(|t| calendar::today(t, &me.time_zone()))
         .ok();
-    made == Some(today(me))
+    made == Some(me.today())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -359,7 +342,7 @@ async fn school_thresholds(state: &AppState, me: &SignedIn) -> Result<Thresholds
 async fn rates_of(state: &AppState, me: &SignedIn, pupil: PersonId) -> Result<RatesJson, WebError> {
     let t = school_thresholds(state, me).await?;
     let mut out = Vec::new();
-    for (name, from, to) in periods(today(me)) {
+    for (name, from, to) in periods(me.today()) {
         let holidays = state.store.holidays(me.actor.school_id, from, to).await?;
         let school_days = calendar::school_days(from, to, &holidays).len() as i64;
         let totals = state
@@ -507,12 +490,12 @@ async fn render_pupil(
         name: pupil.person.full(),
         may_report: may_pupil(me, &pupil, Action::ReportAbsence),
         may_decide: may_pupil(me, &pupil, Action::DecideLeave),
-        staff: is_staff(me),
+        staff: me.is_staff(),
         reports: rows,
         rates,
         error: error.map(|(_, e)| e),
         form,
-        today: today(me).to_string(),
+        today: me.today().to_string(),
         category_labels,
     };
     let mut response = html(&page)?;
@@ -531,7 +514,7 @@ async fn pupil_page(
     let me = viewer.require()?;
     let pupil = pupil_for(&state, me, &id, Action::ViewAbsence).await?;
     let form = ReportRequest {
-        from: today(me).to_string(),
+        from: me.today().to_string(),
         reason: "illness".into(),
         ..ReportRequest::default()
     };
@@ -704,16 +687,16 @@ async fn class_for_register(
 /// already reported for coming days), up to today to mark.
 fn register_day(me: &SignedIn, raw: Option<&str>, marking: bool) -> Result<Date, WebError> {
     let day = match raw.filter(|d| !d.is_empty()) {
-        None => today(me),
+        None => me.today(),
         Some(d) => parse_day("date", d)?,
     };
-    let (start, end) = calendar::school_year(today(me));
+    let (start, end) = calendar::school_year(me.today());
     if day < start || day > end {
         return Err(WebError::Unprocessable(
             "date: a day of this school year".into(),
         ));
     }
-    if marking && day > today(me) {
+    if marking && day > me.today() {
         return Err(WebError::Unprocessable(
             "date: a register is marked on the day or after it, not before".into(),
         ));
@@ -921,7 +904,7 @@ async fn register_page(
             .collect(),
         register,
         saved: q.saved,
-        future: day > today(me),
+        future: day > me.today(),
     })
 }
 
@@ -984,7 +967,7 @@ async fn overview_page(
 ) -> Result<Response, WebError> {
     let me = viewer.require()?;
     let tr = viewer.tr;
-    if !is_staff(me) {
+    if !me.is_staff() {
         return Err(WebError::NotFound);
     }
     let leader = may(
@@ -995,7 +978,7 @@ async fn overview_page(
         },
     );
     let t = school_thresholds(&state, me).await?;
-    let (period, from, to) = periods(today(me)).remove(0);
+    let (period, from, to) = periods(me.today()).remove(0);
     let holidays = state.store.holidays(me.actor.school_id, from, to).await?;
     let school_days = calendar::school_days(from, to, &holidays).len() as i64;
     let totals: AbsenceTotals = state

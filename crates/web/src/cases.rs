@@ -17,7 +17,6 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
-use skolebro_domain::calendar;
 use skolebro_domain::cases::{
     self as rules, CaseKind, Channel, CheckIn, ChecklistProblem, CloseProblem, CloseReason,
     ConcernTopic, CrisisType, DateProblem, DutyPlan, DutyState, EscalationTarget, IntervalProblem,
@@ -36,7 +35,7 @@ use utoipa::ToSchema;
 
 use crate::i18n::Tr;
 use crate::messages::PersonRef;
-use crate::viewer::{html, Chrome, CsrfForm, Rendered, SignedIn, Viewer};
+use crate::viewer::{html, parse_id, Chrome, CsrfForm, Rendered, SignedIn, Viewer};
 use crate::{AppState, WebError};
 
 pub fn routes() -> Router<AppState> {
@@ -311,18 +310,6 @@ fn day(field: &'static str, raw: &str, errors: &mut Vec<FieldError>) -> Option<D
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
 
-fn parse_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>().map_err(|_| WebError::NotFound)
-}
-
-fn school_tz(me: &SignedIn) -> TimeZone {
-    TimeZone::get(&me.school.time_zone).unwrap_or(TimeZone::UTC)
-}
-
-fn today(me: &SignedIn) -> Date {
-    calendar::today(Timestamp::now(), &school_tz(me))
-}
-
 fn rfc3339(at: i64) -> String {
     Timestamp::from_second(at)
         .map(|t| t.to_string())
@@ -334,10 +321,6 @@ fn person_ref(p: &PersonName) -> PersonRef {
         id: p.id.0,
         name: p.full(),
     }
-}
-
-fn is_staff(me: &SignedIn) -> bool {
-    me.actor.has(Role::Staff) || me.actor.has(Role::Leader)
 }
 
 fn case_resource(f: &CaseFacts) -> Resource<'_> {
@@ -982,7 +965,7 @@ async fn apply(
 ) -> Result<Option<i64>, Failure> {
     let school = me.actor.school_id;
     let who = me.actor.person_id;
-    let today = today(me);
+    let today = me.today();
     let country = me.school.country;
     // Closing twice is harmless; every other change waits for an open case.
     if f.closed && !matches!(change, Change::Close { .. }) {
@@ -1318,7 +1301,7 @@ async fn render_case(
         .store
         .read_case(me.actor.school_id, f.id, me.actor.person_id)
         .await?;
-    let today = today(me);
+    let today = me.today();
     let case = case_json(&file, manage, country, today);
     let staff = if manage {
         state
@@ -1714,7 +1697,7 @@ async fn raise(
     let (Some(topic), true) = (topic, errors.is_empty()) else {
         return Err(Failure::Invalid(errors));
     };
-    let raised_on = today(me);
+    let raised_on = me.today();
     let duty_due = if topic.starts_duty() {
         // The longest deadline with a long holiday fits well within a quarter.
         let until = raised_on.checked_add(90.days()).unwrap_or(raised_on);
@@ -1882,7 +1865,7 @@ async fn render_pupil_cases(
 ) -> Res<Response> {
     let tr = viewer.tr;
     let l = Labels::new(tr, me.school.country);
-    let today = today(me);
+    let today = me.today();
     let list = state
         .store
         .case_list(
@@ -2052,7 +2035,7 @@ async fn open(
             crisis_type,
             coordinator,
             summary: &summary,
-            opened_on: today(me),
+            opened_on: me.today(),
             checklist: &checklist,
         })
         .await?)
@@ -2128,7 +2111,7 @@ async fn overview(state: &AppState, me: &SignedIn) -> Res<Overview> {
     let mut check_ins = Vec::new();
     let mut duties = Vec::new();
     let visible = |c: &CaseSummary| may(&me.actor, Action::ViewCase, &summary_resource(c, school));
-    if is_staff(me) {
+    if me.is_staff() {
         let filter = if leader {
             CaseFilter::OpenAll
         } else {
@@ -2142,7 +2125,7 @@ async fn overview(state: &AppState, me: &SignedIn) -> Res<Overview> {
                 .into_iter()
                 .filter(|c| visible(c)),
         );
-        let today = today(me);
+        let today = me.today();
         for c in state.store.check_ins_for(school, who).await? {
             let due = rules::next_due(&c.entry.terms(), &c.contacts);
             let ci = rules::check_in(due, today);
@@ -2215,7 +2198,7 @@ async fn list_page(State(state): State<AppState>, viewer: Viewer) -> Res<Respons
     }
     let tr = viewer.tr;
     let l = Labels::new(tr, me.school.country);
-    let today = today(me);
+    let today = me.today();
     let o = overview(&state, me).await?;
     let overdue: Vec<CaseLine> = o
         .duties
@@ -2223,7 +2206,7 @@ async fn list_page(State(state): State<AppState>, viewer: Viewer) -> Res<Respons
         .map(|c| case_line(c, &l, today, me))
         .filter(|c| c.overdue)
         .collect();
-    let staff = is_staff(me);
+    let staff = me.is_staff();
     let waiting: Vec<CaseLine> = if staff {
         o.cases
             .iter()
@@ -2502,7 +2485,7 @@ pub async fn api_concern(
         &file,
         internal,
         me.school.country,
-        today(me),
+        me.today(),
     )))
 }
 
@@ -2616,7 +2599,7 @@ pub async fn api_case(
         &file,
         internal,
         me.school.country,
-        today(me),
+        me.today(),
     )))
 }
 
@@ -2971,7 +2954,7 @@ pub async fn api_list(State(state): State<AppState>, viewer: Viewer) -> Res<Json
     if !may(&me.actor, Action::ListCases, &school) {
         return Err(WebError::NotFound.into());
     }
-    let today = today(me);
+    let today = me.today();
     let o = overview(&state, me).await?;
     Ok(Json(CaseListJson {
         cases: o.cases.iter().map(|c| summary_json(c, today, me)).collect(),

@@ -32,7 +32,7 @@ use skolebro_store::StoreError;
 use utoipa::ToSchema;
 
 use crate::i18n::Tr;
-use crate::viewer::{html, Chrome, CsrfForm, Rendered, SignedIn, Viewer};
+use crate::viewer::{html, parse_id, Chrome, CsrfForm, Rendered, SignedIn, Viewer};
 use crate::{AppState, WebError};
 
 pub fn routes() -> Router<AppState> {
@@ -171,14 +171,6 @@ fn refused(viewer: &Viewer, key: &str) -> ConfError {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-fn parse_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>().map_err(|_| WebError::NotFound)
-}
-
-fn school_tz(me: &SignedIn) -> TimeZone {
-    TimeZone::get(&me.school.time_zone).unwrap_or(TimeZone::UTC)
-}
-
 fn instant(ts: i64) -> Timestamp {
     Timestamp::from_second(ts).unwrap_or(Timestamp::UNIX_EPOCH)
 }
@@ -208,10 +200,6 @@ fn local_time(ts: i64, tz: &TimeZone) -> String {
 
 fn local_date(ts: i64, tz: &TimeZone) -> Date {
     instant(ts).to_zoned(tz.clone()).date()
-}
-
-fn today(me: &SignedIn) -> Date {
-    calendar::today(Timestamp::now(), &school_tz(me))
 }
 
 fn class_resource(me: &SignedIn, class_id: ClassId) -> Resource<'static> {
@@ -449,7 +437,7 @@ async fn create_round(
     class: &ClassSummary,
     req: &RoundRequest,
 ) -> Res<Result<(i64, usize), Refusal>> {
-    let tz = school_tz(me);
+    let tz = me.time_zone();
     let Ok(form) = req.form.trim().parse::<Form>() else {
         return Ok(Err(unprocessable(format!(
             "form: {}",
@@ -518,7 +506,7 @@ async fn create_round(
                 .unwrap_or(first.starts)
         }
     };
-    if let Err(p) = rules::check_dates(&plan, &slots, deadline, today(me), now) {
+    if let Err(p) = rules::check_dates(&plan, &slots, deadline, me.today(), now) {
         return Ok(Err(unprocessable(plan_problem_text(tr, p))));
     }
     let staff: Vec<PersonId> = match &req.staff {
@@ -747,7 +735,7 @@ async fn book(
         Ok(n) => n,
         Err(r) => return Ok(Err(r)),
     };
-    let tz = school_tz(me);
+    let tz = me.time_zone();
     let day = local_date(slot.starts_at, &tz);
     let participation = participation_of(state, me, pupil.person.id, &round, day).await?;
     let attends = rules::pupil_attends(participation, round.with_pupil, needs.without_child);
@@ -858,7 +846,7 @@ async fn prepare(
                 .round(me.actor.school_id, conf.booking.round_id)
                 .await?
                 .ok_or(WebError::NotFound)?;
-            let day = local_date(conf.booking.starts_at, &school_tz(me));
+            let day = local_date(conf.booking.starts_at, &me.time_zone());
             let part = participation_of(state, me, conf.booking.pupil.id, &round, day).await?;
             if part == Participation::Right && attends == conf.booking.needs.without_child {
                 return Ok(Err(unprocessable(format!(
@@ -974,7 +962,7 @@ async fn write_notes(
         Ok(n) => n,
         Err(r) => return Ok(Err(r)),
     };
-    let day = local_date(conf.booking.starts_at, &school_tz(me));
+    let day = local_date(conf.booking.starts_at, &me.time_zone());
     let mut drafts = Vec::new();
     for (i, a) in req.agreements.iter().enumerate() {
         match rules::check_agreement(&a.owner, &a.what, &a.due, day) {
@@ -1111,7 +1099,7 @@ fn todos(bookings: &[Booking], tz: &TimeZone, today: Date) -> Vec<InterpreterTod
 
 async fn round_json(state: &AppState, me: &SignedIn, round: &Round) -> Res<RoundJson> {
     let school = me.actor.school_id;
-    let tz = school_tz(me);
+    let tz = me.time_zone();
     let planner = may(
         &me.actor,
         Action::PlanConferences,
@@ -1153,7 +1141,7 @@ async fn round_json(state: &AppState, me: &SignedIn, round: &Round) -> Res<Round
             })
             .collect();
         let bookings = state.store.round_bookings(school, round.id).await?;
-        (Some(unbooked), Some(todos(&bookings, &tz, today(me))))
+        (Some(unbooked), Some(todos(&bookings, &tz, me.today())))
     } else {
         (None, None)
     };
@@ -1284,10 +1272,10 @@ fn notes_json(n: &Notes, staff: bool, tz: &TimeZone) -> NotesJson {
 /// Everything of a conference the viewer may see; reading notes is audited.
 async fn booking_json(state: &AppState, me: &SignedIn, conf: &Conf) -> Res<BookingJson> {
     let school = me.actor.school_id;
-    let tz = school_tz(me);
+    let tz = me.time_zone();
     let b = &conf.booking;
     let staff = conf.may(me, Action::ConductConference);
-    let today = today(me);
+    let today = me.today();
     let round = state
         .store
         .round(school, b.round_id)
@@ -1410,8 +1398,8 @@ pub struct CoverageJson {
 
 async fn coverage_of(state: &AppState, me: &SignedIn, class: &ClassSummary) -> Res<CoverageJson> {
     let school = me.actor.school_id;
-    let tz = school_tz(me);
-    let today = today(me);
+    let tz = me.time_zone();
+    let today = me.today();
     let (start, end) = calendar::school_year(today);
     let at = |d: Date| {
         tz.to_ambiguous_zoned(d.to_datetime(jiff::civil::Time::midnight()))
@@ -1638,7 +1626,7 @@ struct OverviewPage {
 async fn overview_page(State(state): State<AppState>, viewer: Viewer) -> Res<Response> {
     let me = viewer.require()?;
     let tr = viewer.tr;
-    let tz = school_tz(me);
+    let tz = me.time_zone();
     let school = me.actor.school_id;
     let mut children = Vec::new();
     for link in &me.actor.children {
@@ -1726,7 +1714,7 @@ struct AgreementsPage {
 async fn agreements_page(State(state): State<AppState>, viewer: Viewer) -> Res<Response> {
     let me = viewer.require()?;
     let tr = viewer.tr;
-    let today = today(me);
+    let today = me.today();
     let agreements = my_agreements(&state, me)
         .await?
         .iter()
@@ -1778,9 +1766,9 @@ async fn render_class(
     form: RoundFormValues,
 ) -> Res<Response> {
     let tr = viewer.tr;
-    let tz = school_tz(me);
+    let tz = me.time_zone();
     let school = me.actor.school_id;
-    let today = today(me);
+    let today = me.today();
     let rounds = state
         .store
         .rounds_of_class(school, class.id)
@@ -1957,7 +1945,7 @@ async fn render_round(
     created: bool,
 ) -> Res<Response> {
     let tr = viewer.tr;
-    let tz = school_tz(me);
+    let tz = me.time_zone();
     let school = me.actor.school_id;
     let json = round_json(state, me, round).await?;
     let planner = json.unbooked.is_some();
@@ -2019,7 +2007,7 @@ async fn render_round(
         let day = round
             .first_start
             .map(|t| local_date(t, &tz))
-            .unwrap_or_else(|| today(me));
+            .unwrap_or_else(|| me.today());
         let right =
             participation_of(state, me, pupil.person.id, round, day).await? == Participation::Right;
         family.push(FamilyChild {
@@ -2160,8 +2148,8 @@ async fn render_booking(
     refusal: Option<Refusal>,
 ) -> Res<Response> {
     let tr = viewer.tr;
-    let tz = school_tz(me);
-    let today = today(me);
+    let tz = me.time_zone();
+    let today = me.today();
     let b = booking_json(state, me, conf).await?;
     let staff = conf.may(me, Action::ConductConference);
     let agreements_of = |booking: i64| async move {
@@ -2453,7 +2441,7 @@ pub async fn api_rounds(
 ) -> Res<Json<Vec<RoundSummaryJson>>> {
     let me = viewer.require()?;
     let class = class_for(&state, me, &id, Action::ViewConferenceRound).await?;
-    let tz = school_tz(me);
+    let tz = me.time_zone();
     Ok(Json(
         state
             .store
@@ -2596,7 +2584,7 @@ pub async fn api_pupil_slots(
 ) -> Res<Json<Vec<PupilSlotsJson>>> {
     let me = viewer.require()?;
     let school = me.actor.school_id;
-    let tz = school_tz(me);
+    let tz = me.time_zone();
     let pupil = state
         .store
         .pupil_detail(school, PersonId(parse_id(&raw)?))
@@ -2638,7 +2626,7 @@ pub async fn api_pupil_slots(
                 })
                 .collect();
             let mine = bookings.iter().find(|b| b.round_id == round.id);
-            let day = round.first_start.map_or(today(me), |t| local_date(t, &tz));
+            let day = round.first_start.map_or(me.today(), |t| local_date(t, &tz));
             out.push(PupilSlotsJson {
                 participation: participation_of(&state, me, pupil.person.id, &round, day).await?,
                 booking_id: mine.map(|b| b.id),
@@ -2765,7 +2753,7 @@ pub async fn api_class_agreements(
 ) -> Res<Json<Vec<AgreementJson>>> {
     let me = viewer.require()?;
     let class = class_for(&state, me, &id, Action::PlanConferences).await?;
-    let today = today(me);
+    let today = me.today();
     Ok(Json(
         state
             .store
@@ -2786,7 +2774,7 @@ pub async fn api_my_agreements(
     viewer: Viewer,
 ) -> Res<Json<Vec<AgreementJson>>> {
     let me = viewer.require()?;
-    let today = today(me);
+    let today = me.today();
     Ok(Json(
         my_agreements(&state, me)
             .await?

@@ -34,7 +34,7 @@ use crate::files::{
     content_disposition, size_label, CheckedFile, FileRefusal, UploadForm, UPLOAD_BODY_LIMIT,
 };
 use crate::i18n::Tr;
-use crate::viewer::{html, Chrome, CsrfForm, Rendered, SignedIn, Viewer};
+use crate::viewer::{html, parse_id, Chrome, CsrfForm, Rendered, SignedIn, Viewer};
 use crate::{AppState, WebError};
 
 pub fn routes() -> Router<AppState> {
@@ -97,10 +97,6 @@ const INBOX_PAGE: i64 = 25;
 /// A conversation shows its latest messages; older ones are rarely read again.
 const THREAD_MESSAGES: i64 = 200;
 
-fn parse_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>().map_err(|_| WebError::NotFound)
-}
-
 fn field_problem(tr: &Tr, field: &str, problem: TextProblem) -> String {
     let field = tr.t(&format!("messages-field-{field}"));
     match problem {
@@ -125,10 +121,6 @@ fn rfc3339(at: i64) -> String {
     Timestamp::from_second(at)
         .map(|t| t.to_string())
         .unwrap_or_default()
-}
-
-fn school_tz(me: &SignedIn) -> TimeZone {
-    TimeZone::get(&me.school.time_zone).unwrap_or(TimeZone::UTC)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -389,7 +381,7 @@ async fn hours_notice(state: &AppState, me: &SignedIn) -> Result<Option<HoursNot
         return Ok(None);
     }
     let hours = contact_hours_for(state, me).await?;
-    let tz = school_tz(me);
+    let tz = me.time_zone();
     let now = Timestamp::now();
     let outside = !hours.is_open(now, &tz);
     let next = hours.next_open(now, &tz);
@@ -678,7 +670,7 @@ async fn inbox_page(
         .store
         .inbox(me.actor.person_id, cursor, INBOX_PAGE, search.as_deref())
         .await?;
-    let tz = school_tz(me);
+    let tz = me.time_zone();
     let next = next_cursor(&items, INBOX_PAGE);
     html(&InboxPage {
         chrome: viewer.chrome(),
@@ -1020,7 +1012,7 @@ async fn render_thread(
 ) -> Result<Response, WebError> {
     let tr = viewer.tr;
     state.store.mark_read(thread.id, me.actor.person_id).await?;
-    let tz = school_tz(me);
+    let tz = me.time_zone();
     let messages = state.store.messages(thread.id, THREAD_MESSAGES).await?;
     let mut attachments = attachments_by_message(state, &messages).await?;
     let participants = state.store.participants(thread.id).await?;
@@ -1329,7 +1321,7 @@ async fn render_timeline(
     form: LogForm,
 ) -> Result<Response, WebError> {
     let tr = viewer.tr;
-    let tz = school_tz(me);
+    let tz = me.time_zone();
     let logs = state
         .store
         .conversation_logs(me.actor.school_id, pupil.person.id)
@@ -1403,7 +1395,7 @@ async fn timeline_page(
     let pupil = loggable_pupil(&state, me, &id).await?;
     let form = LogForm {
         happened_on: jiff::Zoned::now()
-            .with_time_zone(school_tz(me))
+            .with_time_zone(me.time_zone())
             .date()
             .to_string(),
         channel: "phone".into(),

@@ -11,7 +11,7 @@ use skolebro_store::people::{ClassSummary, Guardian, PupilDetail, StaffLink};
 use utoipa::ToSchema;
 
 use crate::i18n::Tr;
-use crate::viewer::{html, Chrome, CsrfForm, SignedIn, Viewer};
+use crate::viewer::{html, parse_id, Chrome, CsrfForm, SignedIn, Viewer};
 use crate::{AppState, WebError};
 
 pub fn routes() -> Router<AppState> {
@@ -24,11 +24,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/me", get(api_me))
         .route("/api/v1/classes/{id}", get(api_class))
         .route("/api/v1/pupils/{id}", get(api_pupil))
-}
-
-/// Ids in paths are plain integers; anything else is a record that does not exist.
-fn parse_id(raw: &str) -> Result<i64, WebError> {
-    raw.parse::<i64>().map_err(|_| WebError::NotFound)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -38,6 +38,29 @@ pub struct SignedIn {
     pub unread: i64,
 }
 
+impl SignedIn {
+    /// The school's time zone: days and hours are the school's (DESIGN.md, Time).
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.school.time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
+    /// Today at the school.
+    pub fn today(&self) -> jiff::civil::Date {
+        skolebro_domain::calendar::today(jiff::Timestamp::now(), &self.time_zone())
+    }
+
+    /// Whether the person works at the school (staff or leader).
+    pub fn is_staff(&self) -> bool {
+        self.actor.has(skolebro_domain::Role::Staff)
+            || self.actor.has(skolebro_domain::Role::Leader)
+    }
+}
+
+/// Ids in paths are plain integers; anything else is a record that does not exist.
+pub fn parse_id(raw: &str) -> Result<i64, WebError> {
+    raw.parse::<i64>().map_err(|_| WebError::NotFound)
+}
+
 /// Who is looking, in which language, from where.
 #[derive(Clone, Debug)]
 pub struct Viewer {
