@@ -281,7 +281,8 @@ async fn demo(args: &DemoArgs) -> Result<(), String> {
         println!(
             "teacher1 is contact teacher of the first class; guardian1 and guardian2 are guardians of two of its pupils; \
              guardian3 has protected contact details; pupil4's parents live apart (the second has information-only access); \
-             guardian5 needs an interpreter."
+             guardian5 needs an interpreter. The first class has a conference round with teacher1 on the next two \
+             working days, open for booking."
         );
     } else {
         println!("The database already holds a school; serving it as it is.");

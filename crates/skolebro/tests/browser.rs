@@ -1,6 +1,7 @@
 //! The main journeys in a real browser (headless Chromium through ChromeDriver): a guardian signs
 //! in, sees their own child and not another family's, and signs out; a guardian writes to the
-//! contact teacher, who answers, and the answer appears without a reload (MSG-1).
+//! contact teacher, who answers, and the answer appears without a reload (MSG-1); a guardian
+//! books a conference in the demo's open round and the teacher sees it (CON-2, CON-3).
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. Where they are missing the test says it was
 //! skipped, unless `SKOLEBRO_REQUIRE_BROWSER` is set (as `.ci/run` does), when it fails.
@@ -482,8 +483,115 @@ async fn guardian_reports_illness_and_the_teacher_sees_it_in_the_register(app: T
     browser.close().await.expect("close");
 }
 
+/// CON-2, CON-3: the demo's round of the first class is open; a guardian finds it from the
+/// navigation, books a time with an interpreter, and the contact teacher sees the booking.
+async fn guardian_books_a_conference_and_the_teacher_sees_it(app: TestApp) {
+    let Some((_driver, browser)) = start_browser().await else {
+        return;
+    };
+    let school = app
+        .store
+        .first_school()
+        .await
+        .expect("school")
+        .expect("exists")
+        .id;
+    let pupil = app.id_of("pupil1").await;
+    let name = app
+        .store
+        .pupil_detail(school, pupil)
+        .await
+        .expect("pupil")
+        .expect("exists")
+        .person
+        .full();
+    sign_in(&browser, &app, "guardian1").await;
+    browser
+        .find(Locator::Css("nav a[href='/conferences']"))
+        .await
+        .expect("the conferences link")
+        .click()
+        .await
+        .expect("click");
+    browser
+        .wait()
+        .for_element(Locator::Css("li.round a[href^='/conferences/rounds/']"))
+        .await
+        .expect("the open round")
+        .click()
+        .await
+        .expect("click");
+    let slot = browser
+        .wait()
+        .for_element(Locator::Id(&format!("slot-{pupil}")))
+        .await
+        .expect("the free times");
+    let round_url = browser.current_url().await.expect("url");
+    let first = slot
+        .find(Locator::Css("option"))
+        .await
+        .expect("a free time");
+    first.click().await.expect("choose");
+    let interpreter = browser
+        .find(Locator::Id(&format!("interpreter-{pupil}")))
+        .await
+        .expect("interpreter box");
+    if !interpreter.is_selected().await.expect("state") {
+        interpreter.click().await.expect("tick");
+    }
+    let language = browser
+        .find(Locator::Id(&format!("language-{pupil}")))
+        .await
+        .expect("language");
+    language.clear().await.expect("clear");
+    language.send_keys("arabisk").await.expect("type");
+    browser
+        .find(Locator::XPath(&format!(
+            "//input[@name='pupil_id' and @value='{pupil}']/ancestor::form//button[@type='submit']"
+        )))
+        .await
+        .expect("book button")
+        .click()
+        .await
+        .expect("click");
+    let interpreter = browser
+        .wait()
+        .for_element(Locator::Id("interpreter"))
+        .await
+        .expect("the booking with its interpreter")
+        .text()
+        .await
+        .expect("text");
+    assert!(interpreter.contains("arabisk"), "{interpreter}");
+    let booking_path = browser.current_url().await.expect("url").path().to_owned();
+    assert!(
+        booking_path.starts_with("/conferences/bookings/"),
+        "{booking_path}"
+    );
+    let page = text_of(&browser).await;
+    assert!(page.contains(&name), "{page}");
+
+    // The contact teacher sees the booking, and the interpreter to order, on the round page.
+    browser.delete_all_cookies().await.expect("sign out");
+    sign_in(&browser, &app, "teacher1").await;
+    browser.goto(round_url.as_str()).await.expect("open");
+    let link = browser
+        .wait()
+        .for_element(Locator::Css(&format!(".slots a[href='{booking_path}']")))
+        .await
+        .expect("the booking in the table of times")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(link, name);
+    let page = text_of(&browser).await;
+    assert!(page.contains("arabisk"), "the interpreter to order: {page}");
+    browser.close().await.expect("close");
+}
+
 on_both_databases!(
     guardian_signs_in_and_sees_own_child_only,
     guardian_writes_to_the_teacher_and_sees_the_answer_live,
-    guardian_reports_illness_and_the_teacher_sees_it_in_the_register
+    guardian_reports_illness_and_the_teacher_sees_it_in_the_register,
+    guardian_books_a_conference_and_the_teacher_sees_it
 );

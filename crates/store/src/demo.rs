@@ -3,17 +3,23 @@
 //!
 //! Logins: `leader1`; `teacher1`..; `guardian1`..; `pupil1`... `teacher1` is contact teacher of
 //! the first class; `guardian1`, `guardian2`, … are the first guardians of `pupil1`, `pupil2`, …
-//! in the first class. The first class also holds the special cases every feature must handle:
+//! in the first class. The first class has a conference round with `teacher1` on the next two
+//! working days, open for booking (its dates are the only part that depends on the day the
+//! demo is made). The first class also holds the special cases every feature must handle:
 //! `guardian3` has protected contact details (PEO-3); `pupil4`'s parents live in two households
 //! and the second has information-only access (PEO-2); `guardian5` needs an interpreter (PEO-4).
 
 use std::collections::HashMap;
 
+use jiff::civil::Time;
+use skolebro_domain::calendar::is_working_day;
+use skolebro_domain::conferences::{generate_slots, DayWindow, Form, SlotPlan};
 use skolebro_domain::profile::{profile, school_year};
-use skolebro_domain::{Country, SchoolId};
+use skolebro_domain::{ClassId, Country, PersonId, SchoolId};
 use sqlx::Row;
 
 use crate::auth::hash_password;
+use crate::conferences::NewRound;
 use crate::db::{insert_rows, Val};
 use crate::{now, Result, Store, StoreError};
 
@@ -716,6 +722,55 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+
+        // One conference round for the first class, so that the demo shows bookable slots:
+        // its contact teacher (`teacher1`) meets families on the next two working days,
+        // 14:00-16:00; bookings close at 08:00 on the first day.
+        let tz = jiff::tz::TimeZone::get(prof.time_zone)
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut days = Vec::new();
+        let mut day = today;
+        while days.len() < 2 {
+            day = day
+                .tomorrow()
+                .map_err(|e| StoreError::Other(e.to_string()))?;
+            if is_working_day(day) {
+                days.push(DayWindow {
+                    date: day,
+                    start: Time::constant(14, 0, 0, 0),
+                    end: Time::constant(16, 0, 0, 0),
+                });
+            }
+        }
+        let deadline = tz
+            .to_ambiguous_zoned(days[0].date.to_datetime(Time::constant(8, 0, 0, 0)))
+            .compatible()
+            .map_err(|e| StoreError::Other(e.to_string()))?
+            .timestamp();
+        let plan = SlotPlan {
+            days,
+            slot_minutes: 15,
+            break_minutes: 5,
+        };
+        let slots = generate_slots(&plan, &tz).map_err(|e| StoreError::Other(e.to_string()))?;
+        self.create_round(&NewRound {
+            school_id: SchoolId(school_id),
+            class_id: ClassId(class_ids[0]),
+            title: match options.country {
+                Country::Dk => "Skole-hjem-samtaler",
+                Country::No => "Foreldresamtaler",
+            },
+            form: Form::School,
+            slot_minutes: plan.slot_minutes,
+            break_minutes: plan.break_minutes,
+            with_pupil: true,
+            booking_deadline: deadline.as_second(),
+            created_by: PersonId(id_of(1)),
+            staff: &[PersonId(id_of(1))],
+            slots: &slots,
+        })
+        .await?;
+
         self.refresh_statistics().await?;
         progress(total, total);
 

@@ -1241,7 +1241,8 @@ pub struct ReportJson {
 
 /// A pupil's absence reports, newest first.
 #[utoipa::path(get, path = "/api/v1/pupils/{id}/absences", tag = "absence", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Pupil id")), responses((status = 200, body = Vec<ReportJson>)))]
+    params(("id" = i64, Path, description = "Pupil id")), responses((status = 200, body = Vec<ReportJson>),
+        (status = 404, description = "No such pupil, or not yours to see", content_type = "application/problem+json")))]
 pub async fn api_reports(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -1290,7 +1291,8 @@ pub async fn api_withdraw(
 
 /// Absence rates this quarter and this school year, by category, with the threshold flags.
 #[utoipa::path(get, path = "/api/v1/pupils/{id}/absence-rates", tag = "absence", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Pupil id")), responses((status = 200, body = RatesJson)))]
+    params(("id" = i64, Path, description = "Pupil id")), responses((status = 200, body = RatesJson),
+        (status = 404, description = "No such pupil, or not yours to see", content_type = "application/problem+json")))]
 pub async fn api_rates(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -1305,12 +1307,15 @@ pub async fn api_rates(
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct RegisterParams {
     /// `YYYY-MM-DD`; today when absent.
+    #[param(format = Date)]
     pub date: Option<String>,
 }
 
 /// A class's register for a day, with reported absence filled in.
 #[utoipa::path(get, path = "/api/v1/classes/{id}/register", tag = "absence", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Class id"), RegisterParams), responses((status = 200, body = RegisterJson)))]
+    params(("id" = i64, Path, description = "Class id"), RegisterParams), responses((status = 200, body = RegisterJson),
+        (status = 404, description = "No such class, or not yours to see", content_type = "application/problem+json"),
+        (status = 422, description = "A date that cannot be read", content_type = "application/problem+json")))]
 pub async fn api_register(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -1342,7 +1347,9 @@ pub struct RegisterRecorded {
 /// Mark one session of a class's register.
 #[utoipa::path(post, path = "/api/v1/classes/{id}/register", tag = "absence", request_body = RegisterRequest,
     security(("bearer" = [])), params(("id" = i64, Path, description = "Class id")),
-    responses((status = 200, body = RegisterRecorded)))]
+    responses((status = 200, body = RegisterRecorded),
+        (status = 404, description = "No such class, or not yours to see", content_type = "application/problem+json"),
+        (status = 422, description = "A date or mark that cannot be recorded", content_type = "application/problem+json")))]
 pub async fn api_record_register(
     State(state): State<AppState>,
     viewer: Viewer,

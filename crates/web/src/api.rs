@@ -21,6 +21,55 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Statuses the shared layers answer on every operation they guard, so each operation need not
+/// list them: 401 where a bearer token is required, 400 for a path or query the extractors cannot
+/// read, and 400/415 for a JSON body that is malformed or not JSON. All are problem JSON.
+struct SharedResponses;
+
+impl Modify for SharedResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content("application/problem+json", ContentBuilder::new().build())
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in ops.into_iter().flatten() {
+                let responses = &mut op.responses.responses;
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    responses
+                        .entry("401".into())
+                        .or_insert_with(|| problem("No valid token").into());
+                }
+                if op.parameters.as_ref().is_some_and(|p| !p.is_empty())
+                    || op.request_body.is_some()
+                {
+                    responses.entry("400".into()).or_insert_with(|| {
+                        problem("A parameter or body that cannot be read").into()
+                    });
+                }
+                if op.request_body.is_some() {
+                    responses
+                        .entry("415".into())
+                        .or_insert_with(|| problem("The body is not JSON").into());
+                    responses
+                        .entry("422".into())
+                        .or_insert_with(|| problem("A body that does not fit the schema").into());
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -85,7 +134,7 @@ impl Modify for BearerAuth {
         crate::conferences::api_my_agreements,
         crate::conferences::api_done,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &SharedResponses),
     tags((name = "auth", description = "Sessions"), (name = "people", description = "Schools, classes, pupils, guardians"),
         (name = "messages", description = "Conversations, tone help, logged calls and talks"),
         (name = "absence", description = "Absence reports, registers, rates"),

@@ -2991,7 +2991,8 @@ pub struct ChecklistJson {
 
 /// The school's crisis checklists (leaders).
 #[utoipa::path(get, path = "/api/v1/checklists", tag = "cases", security(("bearer" = [])),
-    responses((status = 200, body = Vec<ChecklistJson>)))]
+    responses((status = 200, body = Vec<ChecklistJson>),
+        (status = 404, description = "Not the caller's to see", content_type = "application/problem+json")))]
 pub async fn api_checklists(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -3021,7 +3022,7 @@ pub struct SetChecklistRequest {
 
 /// Replace the school's checklist for a crisis type (leaders). Open cases keep theirs.
 #[utoipa::path(put, path = "/api/v1/checklists", tag = "cases", request_body = SetChecklistRequest,
-    security(("bearer" = [])), responses((status = 204), (status = 422)))]
+    security(("bearer" = [])), responses((status = 204), (status = 404, description = "Not the caller's to set", content_type = "application/problem+json"), (status = 422)))]
 pub async fn api_set_checklist(
     State(state): State<AppState>,
     viewer: Viewer,

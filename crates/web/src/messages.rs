@@ -2002,7 +2002,8 @@ async fn download_attachment(
 
 /// Mark a conversation read.
 #[utoipa::path(post, path = "/api/v1/threads/{id}/read", tag = "messages", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Thread id")), responses((status = 204)))]
+    params(("id" = i64, Path, description = "Thread id")), responses((status = 204),
+        (status = 404, description = "No such conversation, or not the caller's", content_type = "application/problem+json")))]
 pub async fn api_mark_read(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -2016,7 +2017,8 @@ pub async fn api_mark_read(
 
 /// Open a conversation to many families so that replies reach everyone (its starter, staff).
 #[utoipa::path(post, path = "/api/v1/threads/{id}/open", tag = "messages", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Thread id")), responses((status = 204), (status = 403)))]
+    params(("id" = i64, Path, description = "Thread id")), responses((status = 204), (status = 403),
+        (status = 404, description = "No such conversation, or not the caller's", content_type = "application/problem+json")))]
 pub async fn api_open(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -2102,7 +2104,8 @@ pub struct ConversationLogJson {
 
 /// The calls and talks logged with a pupil's family (staff of the pupil, leaders).
 #[utoipa::path(get, path = "/api/v1/pupils/{id}/conversations", tag = "messages", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Pupil id")), responses((status = 200, body = Vec<ConversationLogJson>)))]
+    params(("id" = i64, Path, description = "Pupil id")), responses((status = 200, body = Vec<ConversationLogJson>),
+        (status = 404, description = "No such pupil, or not yours to see", content_type = "application/problem+json")))]
 pub async fn api_conversations(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -2135,7 +2138,9 @@ pub async fn api_conversations(
 /// Log a call or talk with a pupil's family (MSG-9).
 #[utoipa::path(post, path = "/api/v1/pupils/{id}/conversations", tag = "messages", request_body = LogForm,
     security(("bearer" = [])), params(("id" = i64, Path, description = "Pupil id")),
-    responses((status = 201, body = Logged), (status = 422, description = "A field is missing or wrong")))]
+    responses((status = 201, body = Logged),
+        (status = 404, description = "No such pupil, or not yours to see", content_type = "application/problem+json"),
+        (status = 422, description = "A field is missing or wrong")))]
 pub async fn api_log_conversation(
     State(state): State<AppState>,
     viewer: Viewer,
