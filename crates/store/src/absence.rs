@@ -14,8 +14,9 @@ use skolebro_domain::{ClassId, PersonId, SchoolId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::audit::{audit_in, AuditRow};
 use crate::people::PersonName;
-use crate::{now, Result, Store, StoreError};
+use crate::{now, parse, Result, Store, StoreError};
 
 /// A report as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,24 +65,11 @@ pub struct AbsenceDay {
 /// Half days of absence per pupil and (reason, leave state) in a period: the input of rates.
 pub type AbsenceTotals = HashMap<PersonId, Vec<(Reason, Option<LeaveState>, i64)>>;
 
-fn parse<T: std::str::FromStr>(value: String) -> Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    value
-        .parse()
-        .map_err(|e: T::Err| StoreError::Other(format!("bad stored value: {e}")))
-}
-
 fn report_from_row(r: &AnyRow) -> Result<AbsenceReport> {
     Ok(AbsenceReport {
         id: r.try_get("report_id")?,
         pupil_id: PersonId(r.try_get("pupil_id")?),
-        reported_by: PersonName {
-            id: PersonId(r.try_get("id")?),
-            given_name: r.try_get("given_name")?,
-            family_name: r.try_get("family_name")?,
-        },
+        reported_by: PersonName::from_row(r, "")?,
         from: parse(r.try_get("from_day")?)?,
         to: parse(r.try_get("to_day")?)?,
         part: r
@@ -171,7 +159,7 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a report and its days in one transaction. A guardian's report that meets a day
+    /// Stores a report, its days and its audit row in one transaction. A guardian's report that meets a day
     /// already recorded is refused with the day named; a staff correction replaces it.
     pub async fn report_absence(&self, new: &NewReport<'_>) -> Result<i64> {
         if new.days.is_empty() {
@@ -239,6 +227,19 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        // The report and its audit row are one write: the morning rush queues on SQLite's writer.
+        audit_in(
+            &mut tx,
+            &AuditRow {
+                school_id: new.school_id,
+                actor_id: Some(new.reported_by),
+                action: "create",
+                record_type: "absence",
+                record_id: new.pupil_id.0,
+                detail: Some(&format!("report {id}")),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -524,13 +525,7 @@ impl Store {
         .fetch_all(&self.read)
         .await?
         .iter()
-        .map(|r| {
-            Ok(PersonName {
-                id: PersonId(r.try_get("id")?),
-                given_name: r.try_get("given_name")?,
-                family_name: r.try_get("family_name")?,
-            })
-        })
+        .map(|r| PersonName::from_row(r, ""))
         .collect()
     }
 }

@@ -16,6 +16,35 @@ pub struct AuditEntry {
     pub at: i64,
 }
 
+/// An audit row to write.
+pub(crate) struct AuditRow<'a> {
+    pub school_id: SchoolId,
+    pub actor_id: Option<PersonId>,
+    pub action: &'a str,
+    pub record_type: &'a str,
+    pub record_id: i64,
+    pub detail: Option<&'a str>,
+}
+
+/// Writes an audit row on a connection, so that a change and its audit row can share one
+/// transaction.
+pub(crate) async fn audit_in(conn: &mut sqlx::AnyConnection, row: &AuditRow<'_>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit (school_id, actor_id, action, record_type, record_id, detail, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(row.school_id.0)
+    .bind(row.actor_id.map(|a| a.0))
+    .bind(row.action)
+    .bind(row.record_type)
+    .bind(row.record_id)
+    .bind(row.detail)
+    .bind(now())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 impl Store {
     /// Writes an audit row. `action` is a verb (`read`, `change`, `import`), `record_type` the
     /// kind of record (`protected_contact`, `password`, …).
@@ -28,20 +57,19 @@ impl Store {
         record_id: i64,
         detail: Option<&str>,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audit (school_id, actor_id, action, record_type, record_id, detail, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        let mut conn = self.write.acquire().await?;
+        audit_in(
+            &mut conn,
+            &AuditRow {
+                school_id,
+                actor_id,
+                action,
+                record_type,
+                record_id,
+                detail,
+            },
         )
-        .bind(school_id.0)
-        .bind(actor_id.map(|a| a.0))
-        .bind(action)
-        .bind(record_type)
-        .bind(record_id)
-        .bind(detail)
-        .bind(now())
-        .execute(&self.write)
-        .await?;
-        Ok(())
+        .await
     }
 
     /// The newest audit rows about one record, newest first.

@@ -18,8 +18,9 @@ use skolebro_domain::{ClassId, PersonId, SchoolId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::audit::{audit_in, AuditRow};
 use crate::people::PersonName;
-use crate::{now, Result, Store, StoreError};
+use crate::{now, parse, Result, Store, StoreError};
 
 /// The audit log's name for a case.
 pub const AUDIT_RECORD: &str = "case";
@@ -253,15 +254,6 @@ pub struct NewContact<'a> {
     pub note: &'a str,
 }
 
-fn parse<T: std::str::FromStr>(value: String) -> Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    value
-        .parse()
-        .map_err(|e: T::Err| StoreError::Other(format!("bad stored value: {e}")))
-}
-
 fn parse_opt<T: std::str::FromStr>(value: Option<String>) -> Result<Option<T>>
 where
     T::Err: std::fmt::Display,
@@ -309,7 +301,7 @@ const CHUNK: usize = 500;
 const LIST_LIMIT: i64 = 500;
 
 /// Writes an audit row about a case inside a transaction.
-async fn audit_in(
+async fn audit_case(
     conn: &mut sqlx::AnyConnection,
     school_id: SchoolId,
     actor: PersonId,
@@ -317,20 +309,18 @@ async fn audit_in(
     case_id: i64,
     detail: &str,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit (school_id, actor_id, action, record_type, record_id, detail, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    audit_in(
+        conn,
+        &AuditRow {
+            school_id,
+            actor_id: Some(actor),
+            action,
+            record_type: AUDIT_RECORD,
+            record_id: case_id,
+            detail: Some(detail),
+        },
     )
-    .bind(school_id.0)
-    .bind(actor.0)
-    .bind(action)
-    .bind(AUDIT_RECORD)
-    .bind(case_id)
-    .bind(detail)
-    .bind(now())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .await
 }
 
 fn summary_columns() -> String {
@@ -660,7 +650,7 @@ impl Store {
         .bind(new.duty_due.map(|d| d.to_string()))
         .fetch_one(&mut *tx)
         .await?;
-        audit_in(
+        audit_case(
             &mut tx,
             new.school_id,
             new.guardian,
@@ -705,7 +695,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        audit_in(
+        audit_case(
             &mut tx,
             new.school_id,
             new.opened_by,
@@ -751,7 +741,7 @@ impl Store {
         .bind(school_id.0)
         .execute(&mut *tx)
         .await?;
-        audit_in(&mut tx, school_id, author, "change", case_id, "answered").await?;
+        audit_case(&mut tx, school_id, author, "change", case_id, "answered").await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -784,7 +774,7 @@ impl Store {
         .bind(school_id.0)
         .execute(&mut *tx)
         .await?;
-        audit_in(
+        audit_case(
             &mut tx,
             school_id,
             author,
@@ -812,7 +802,7 @@ impl Store {
             .bind(school_id.0)
             .execute(&mut *tx)
             .await?;
-        audit_in(
+        audit_case(
             &mut tx,
             school_id,
             actor,
@@ -851,7 +841,7 @@ impl Store {
         .bind(at)
         .fetch_one(&mut *tx)
         .await?;
-        audit_in(
+        audit_case(
             &mut tx,
             school_id,
             actor,
@@ -904,7 +894,7 @@ impl Store {
         .bind(now())
         .fetch_one(&mut *tx)
         .await?;
-        audit_in(
+        audit_case(
             &mut tx,
             school_id,
             author,
@@ -937,7 +927,7 @@ impl Store {
         .bind(school_id.0)
         .execute(&mut *tx)
         .await?;
-        audit_in(
+        audit_case(
             &mut tx,
             school_id,
             actor,
@@ -970,7 +960,7 @@ impl Store {
         .bind(now())
         .fetch_one(&mut *tx)
         .await?;
-        audit_in(&mut tx, school_id, author, "change", case_id, "note").await?;
+        audit_case(&mut tx, school_id, author, "change", case_id, "note").await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -1015,7 +1005,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             let what = if done { "ticked" } else { "unticked" };
-            audit_in(
+            audit_case(
                 &mut tx,
                 school_id,
                 actor,
@@ -1051,7 +1041,7 @@ impl Store {
         .bind(now())
         .fetch_one(&mut *tx)
         .await?;
-        audit_in(
+        audit_case(
             &mut tx,
             school_id,
             actor,
@@ -1092,7 +1082,7 @@ impl Store {
         .rows_affected()
             > 0;
         if done {
-            audit_in(
+            audit_case(
                 &mut tx,
                 school_id,
                 actor,
@@ -1370,16 +1360,17 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query(
-            "INSERT INTO audit (school_id, actor_id, action, record_type, record_id, detail, at) \
-             VALUES ($1, $2, 'change', 'crisis_checklist', $3, $4, $5)",
+        audit_in(
+            &mut tx,
+            &AuditRow {
+                school_id,
+                actor_id: Some(actor),
+                action: "change",
+                record_type: "crisis_checklist",
+                record_id: school_id.0,
+                detail: Some(&format!("{crisis_type}: {} items", items.len())),
+            },
         )
-        .bind(school_id.0)
-        .bind(actor.0)
-        .bind(school_id.0)
-        .bind(format!("{crisis_type}: {} items", items.len()))
-        .bind(now())
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(())

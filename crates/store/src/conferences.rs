@@ -17,9 +17,10 @@ use skolebro_domain::{ClassId, PersonId, SchoolId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::audit::{audit_in, AuditRow};
 use crate::db::{insert_rows, Val};
 use crate::people::PersonName;
-use crate::{now, Result, Store, StoreError};
+use crate::{now, parse, Result, Store, StoreError};
 
 /// A conference round of one class.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,15 +188,6 @@ pub struct HeldConference {
     pub pupil_id: PersonId,
     pub notes_written: bool,
     pub notes_shared: bool,
-}
-
-fn parse<T: std::str::FromStr>(value: String) -> Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    value
-        .parse()
-        .map_err(|e: T::Err| StoreError::Other(format!("bad stored value: {e}")))
 }
 
 fn flag(r: &AnyRow, column: &str) -> Result<bool> {
@@ -978,16 +970,17 @@ impl Store {
         .bind(share.then_some(at))
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO audit (school_id, actor_id, action, record_type, record_id, detail, at) \
-             VALUES ($1, $2, 'change', 'conference_note', $3, $4, $5)",
+        audit_in(
+            &mut tx,
+            &AuditRow {
+                school_id,
+                actor_id: Some(writer),
+                action: "change",
+                record_type: "conference_note",
+                record_id: booking.id,
+                detail: Some(if share { "notes, shared" } else { "notes" }),
+            },
         )
-        .bind(school_id.0)
-        .bind(writer.0)
-        .bind(booking.id)
-        .bind(if share { "notes, shared" } else { "notes" })
-        .bind(at)
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(())

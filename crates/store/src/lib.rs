@@ -39,3 +39,14 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Reads a value the store wrote itself (a code, a date): a value it cannot read is a fault of
+/// the database, not of the caller.
+pub(crate) fn parse<T: std::str::FromStr>(value: String) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    value
+        .parse()
+        .map_err(|e: T::Err| StoreError::Other(format!("bad stored value: {e}")))
+}

@@ -15,7 +15,7 @@ use sqlx::Row;
 use crate::db::{insert_rows, Val};
 use crate::files::{insert_attachments, NewAttachment};
 use crate::people::PersonName;
-use crate::{now, Result, Store, StoreError};
+use crate::{now, parse, Result, Store, StoreError};
 
 /// What decides whether one may write to a person: their roles and links (see
 /// `skolebro_domain::access::Resource::Person`).
@@ -134,23 +134,6 @@ fn placeholders(first: usize, n: usize) -> String {
         .join(", ")
 }
 
-fn parse<T: std::str::FromStr>(value: String) -> Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    value
-        .parse()
-        .map_err(|e: T::Err| StoreError::Other(format!("bad stored value: {e}")))
-}
-
-fn name(row: &AnyRow, prefix: &str) -> Result<PersonName> {
-    Ok(PersonName {
-        id: PersonId(row.try_get(format!("{prefix}id").as_str())?),
-        given_name: row.try_get(format!("{prefix}given_name").as_str())?,
-        family_name: row.try_get(format!("{prefix}family_name").as_str())?,
-    })
-}
-
 const THREAD_COLUMNS: &str = "id, school_id, subject, kind, starter_id, families, open_to_all, \
      reply_of, created_at, last_message_at";
 
@@ -265,7 +248,7 @@ impl Store {
         .fetch_all(&self.read)
         .await?
         .iter()
-        .map(|r| name(r, ""))
+        .map(|r| PersonName::from_row(r, ""))
         .collect()
     }
 
@@ -634,7 +617,7 @@ impl Store {
                     thread_id: r.try_get("thread_id")?,
                     subject: r.try_get("subject")?,
                     kind: parse(r.try_get("kind")?)?,
-                    starter: name(r, "")?,
+                    starter: PersonName::from_row(r, "")?,
                     unread: r.try_get("unread")?,
                     last_message_at: r.try_get("last_message_at")?,
                 })
@@ -665,7 +648,7 @@ impl Store {
         .iter()
         .map(|r| {
             Ok(Participant {
-                person: name(r, "")?,
+                person: PersonName::from_row(r, "")?,
                 read_at: r.try_get("read_at")?,
             })
         })
@@ -687,7 +670,7 @@ impl Store {
         .map(|r| {
             Ok(Message {
                 id: r.try_get("message_id")?,
-                author: name(r, "")?,
+                author: PersonName::from_row(r, "")?,
                 body: r.try_get("body")?,
                 sent_at: r.try_get("sent_at")?,
             })
@@ -739,7 +722,7 @@ impl Store {
             Ok(ConversationLog {
                 id: r.try_get("log_id")?,
                 pupil_id: PersonId(r.try_get("pupil_id")?),
-                author: name(r, "")?,
+                author: PersonName::from_row(r, "")?,
                 happened_on: r.try_get("happened_on")?,
                 channel: r.try_get("channel")?,
                 participants: r.try_get("participants")?,
@@ -785,7 +768,7 @@ impl Store {
                     thread_id: r.try_get("thread_id")?,
                     subject: r.try_get("subject")?,
                     kind: parse(r.try_get("kind")?)?,
-                    starter: name(r, "")?,
+                    starter: PersonName::from_row(r, "")?,
                     unread: r.try_get("unread")?,
                     last_message_at: r.try_get("last_message_at")?,
                 })

@@ -11,7 +11,7 @@ use skolebro_domain::{Access, ClassId, Country, Lang, PersonId, Role, SchoolId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::{Result, Store, StoreError};
+use crate::{parse, Result, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct School {
@@ -35,7 +35,8 @@ impl PersonName {
         format!("{} {}", self.given_name, self.family_name)
     }
 
-    fn from_row(row: &AnyRow, prefix: &str) -> Result<Self> {
+    /// Reads `{prefix}id`, `{prefix}given_name`, `{prefix}family_name` of a row.
+    pub(crate) fn from_row(row: &AnyRow, prefix: &str) -> Result<Self> {
         Ok(PersonName {
             id: PersonId(row.try_get(format!("{prefix}id").as_str())?),
             given_name: row.try_get(format!("{prefix}given_name").as_str())?,
@@ -115,15 +116,6 @@ pub struct Me {
     pub person: PersonName,
     pub username: Option<String>,
     pub language: Option<Lang>,
-}
-
-fn parse<T: std::str::FromStr>(value: String) -> Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    value
-        .parse()
-        .map_err(|e: T::Err| StoreError::Other(format!("bad stored value: {e}")))
 }
 
 const GUARDIAN_COLUMNS: &str = "g.pupil_id, g.access, p.id, p.given_name, p.family_name, p.email, \

@@ -19,6 +19,7 @@ use skolebro_domain::text::{MAX_NAME_CHARS, MAX_USERNAME_CHARS};
 use skolebro_domain::{Access, Lang, Role, SchoolId};
 use sqlx::Row;
 
+use crate::audit::{audit_in, AuditRow};
 use crate::auth::{hash_password, random_token};
 use crate::db::{insert_rows, Val};
 use crate::{now, Store, StoreError};
@@ -1732,22 +1733,22 @@ impl Store {
             return Err(ImportError::Lines(errors));
         }
         apply(&mut tx, school_id, &year, &plan).await?;
-        sqlx::query(
-            "INSERT INTO audit (school_id, actor_id, action, record_type, record_id, detail, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(school_id.0)
-        .bind(None::<i64>)
-        .bind("import")
-        .bind("roster")
-        .bind(school_id.0)
-        .bind(format!(
+        let detail = format!(
             "{}, school year {year}: {}",
             source.chars().take(200).collect::<String>(),
             plan.summary.line()
-        ))
-        .bind(now())
-        .execute(&mut *tx)
+        );
+        audit_in(
+            &mut tx,
+            &AuditRow {
+                school_id,
+                actor_id: None,
+                action: "import",
+                record_type: "roster",
+                record_id: school_id.0,
+                detail: Some(&detail),
+            },
+        )
         .await?;
         if dry_run {
             tx.rollback().await?;

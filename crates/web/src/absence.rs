@@ -234,17 +234,8 @@ async fn make_report(
         })
         .await;
     match stored {
-        Ok(id) => {
-            audit(
-                state,
-                me,
-                "create",
-                pupil.person.id,
-                &format!("report {id}"),
-            )
-            .await?;
-            Ok(Ok(id))
-        }
+        // The store wrote the audit row with the report, in one transaction.
+        Ok(id) => Ok(Ok(id)),
         Err(skolebro_store::StoreError::Conflict(m)) => {
             Ok(Err(Refusal::new(StatusCode::CONFLICT, m)))
         }

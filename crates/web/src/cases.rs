@@ -9,7 +9,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -92,72 +92,14 @@ pub fn routes() -> Router<AppState> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Errors: a refusal is rendered here, so that it says what it means
+// Errors
 
-/// The error of this area: the web layer's, or a response already rendered (a refusal).
-pub enum CaseError {
-    Web(WebError),
-    Done(Response),
-}
-
-impl From<WebError> for CaseError {
-    fn from(e: WebError) -> Self {
-        CaseError::Web(e)
-    }
-}
-
-impl From<StoreError> for CaseError {
-    fn from(e: StoreError) -> Self {
-        CaseError::Web(e.into())
-    }
-}
-
-impl IntoResponse for CaseError {
-    fn into_response(self) -> Response {
-        match self {
-            CaseError::Web(e) => e.into_response(),
-            CaseError::Done(r) => r,
-        }
-    }
-}
-
-type Res<T> = Result<T, CaseError>;
-
-#[derive(Template)]
-#[template(path = "cases/refused.html")]
-struct RefusedPage {
-    chrome: Chrome,
-    tr: Tr,
-}
+type Res<T> = Result<T, WebError>;
 
 /// 403 for someone who knows the case exists but is not one of its people: the page or the
-/// problem JSON says so (the shared 403 text is about expired forms).
-fn refused(viewer: &Viewer) -> CaseError {
-    let tr = viewer.tr;
-    let mut response = if viewer.api {
-        let body = serde_json::json!({
-            "type": "about:blank",
-            "title": tr.t("error-403"),
-            "status": 403,
-            "detail": tr.t("cases-refused-text"),
-        });
-        (
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            body.to_string(),
-        )
-            .into_response()
-    } else {
-        match html(&RefusedPage {
-            chrome: viewer.chrome(),
-            tr,
-        }) {
-            Ok(r) => r,
-            Err(e) => return CaseError::Web(e),
-        }
-    };
-    *response.status_mut() = StatusCode::FORBIDDEN;
-    response.extensions_mut().insert(Rendered);
-    CaseError::Done(response)
+/// problem JSON says why.
+fn refused(viewer: &Viewer) -> WebError {
+    WebError::Refused(viewer.tr.t("cases-refused-text"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,11 +287,11 @@ fn summary_resource(c: &CaseSummary, school_id: skolebro_domain::SchoolId) -> Re
 
 async fn facts(state: &AppState, me: &SignedIn, raw: &str) -> Res<CaseFacts> {
     let id = parse_id(raw)?;
-    Ok(state
+    state
         .store
         .case_facts(me.actor.school_id, id, me.actor.person_id)
         .await?
-        .ok_or(WebError::NotFound)?)
+        .ok_or(WebError::NotFound)
 }
 
 /// A case the viewer may read, or 404 as if it did not exist.
@@ -358,7 +300,7 @@ async fn readable(state: &AppState, me: &SignedIn, raw: &str) -> Res<CaseFacts> 
     if may(&me.actor, Action::ViewCase, &case_resource(&f)) {
         Ok(f)
     } else {
-        Err(WebError::NotFound.into())
+        Err(WebError::NotFound)
     }
 }
 
@@ -371,7 +313,7 @@ async fn workable(state: &AppState, viewer: &Viewer, me: &SignedIn, raw: &str) -
     } else if may(&me.actor, Action::KnowOfCase, &r) {
         Err(refused(viewer))
     } else {
-        Err(WebError::NotFound.into())
+        Err(WebError::NotFound)
     }
 }
 
@@ -384,7 +326,7 @@ async fn workable_concern(
 ) -> Res<CaseFacts> {
     let f = facts(state, me, raw).await?;
     if f.kind != CaseKind::Concern {
-        return Err(WebError::NotFound.into());
+        return Err(WebError::NotFound);
     }
     let r = case_resource(&f);
     if may(&me.actor, Action::ManageCase, &r) {
@@ -392,7 +334,7 @@ async fn workable_concern(
     } else if may(&me.actor, Action::KnowOfCase, &r) {
         Err(refused(viewer))
     } else {
-        Err(WebError::NotFound.into())
+        Err(WebError::NotFound)
     }
 }
 
@@ -411,7 +353,7 @@ async fn pupil_for(state: &AppState, me: &SignedIn, raw: &str, action: Action) -
         classes: &classes,
     };
     if !may(&me.actor, action, &resource) {
-        return Err(WebError::NotFound.into());
+        return Err(WebError::NotFound);
     }
     Ok(pupil)
 }
@@ -917,7 +859,7 @@ enum Failure {
     Closed,
     /// Not for this kind of case.
     WrongKind(&'static str),
-    Error(CaseError),
+    Error(WebError),
 }
 
 impl From<StoreError> for Failure {
@@ -928,7 +870,7 @@ impl From<StoreError> for Failure {
 
 impl From<WebError> for Failure {
     fn from(e: WebError) -> Self {
-        Failure::Error(e.into())
+        Failure::Error(e)
     }
 }
 
@@ -1235,11 +1177,11 @@ fn section_field(s: PlanSection) -> &'static str {
 }
 
 /// The API's answer to a failed change.
-fn api_failure(f: Failure) -> CaseError {
+fn api_failure(f: Failure) -> WebError {
     match f {
-        Failure::Invalid(errors) => api_problems(&errors).into(),
-        Failure::Closed => WebError::Conflict("the case is closed".into()).into(),
-        Failure::WrongKind(m) => WebError::Conflict(m.into()).into(),
+        Failure::Invalid(errors) => api_problems(&errors),
+        Failure::Closed => WebError::Conflict("the case is closed".into()),
+        Failure::WrongKind(m) => WebError::Conflict(m.into()),
         Failure::Error(e) => e,
     }
 }
@@ -2194,7 +2136,7 @@ async fn list_page(State(state): State<AppState>, viewer: Viewer) -> Res<Respons
         school_id: me.actor.school_id,
     };
     if !may(&me.actor, Action::ListCases, &school) {
-        return Err(WebError::NotFound.into());
+        return Err(WebError::NotFound);
     }
     let tr = viewer.tr;
     let l = Labels::new(tr, me.school.country);
@@ -2273,7 +2215,6 @@ async fn list_page(State(state): State<AppState>, viewer: Viewer) -> Res<Respons
         children,
         may_edit_checklists: may(&me.actor, Action::ManageSchool, &school),
     })
-    .map_err(Into::into)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2354,7 +2295,6 @@ async fn checklists_page(
         errors: Vec::new(),
         saved,
     })
-    .map_err(Into::into)
 }
 
 fn check_checklist(kind: &str, items: &str) -> Result<(CrisisType, Vec<String>), Vec<FieldError>> {
@@ -2474,7 +2414,7 @@ pub async fn api_concern(
     let me = viewer.require()?;
     let f = readable(&state, me, &id).await?;
     if f.kind != CaseKind::Concern {
-        return Err(WebError::NotFound.into());
+        return Err(WebError::NotFound);
     }
     let internal = may(&me.actor, Action::ManageCase, &case_resource(&f));
     let file = state
@@ -2952,7 +2892,7 @@ pub async fn api_list(State(state): State<AppState>, viewer: Viewer) -> Res<Json
         school_id: me.actor.school_id,
     };
     if !may(&me.actor, Action::ListCases, &school) {
-        return Err(WebError::NotFound.into());
+        return Err(WebError::NotFound);
     }
     let today = me.today();
     let o = overview(&state, me).await?;
@@ -3035,8 +2975,7 @@ pub async fn api_set_checklist(
         return Err(api_problems(&[bad(
             "items",
             Problem::Checklist(ChecklistProblem::Item(n + 1, TextProblem::Control)),
-        )])
-        .into());
+        )]));
     }
     let (kind, items) =
         check_checklist(&req.crisis_type, &req.items.join("\n")).map_err(|e| api_problems(&e))?;

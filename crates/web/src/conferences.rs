@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -97,75 +97,14 @@ pub fn routes() -> Router<AppState> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Errors: a refused change to a conference one may see is 403 with its own text; everything
-// else goes through `WebError`.
+// Errors
 
-pub enum ConfError {
-    Web(WebError),
-    Done(Response),
-}
-
-impl From<WebError> for ConfError {
-    fn from(e: WebError) -> Self {
-        ConfError::Web(e)
-    }
-}
-
-impl From<StoreError> for ConfError {
-    fn from(e: StoreError) -> Self {
-        ConfError::Web(e.into())
-    }
-}
-
-impl IntoResponse for ConfError {
-    fn into_response(self) -> Response {
-        match self {
-            ConfError::Web(e) => e.into_response(),
-            ConfError::Done(r) => r,
-        }
-    }
-}
-
-type Res<T> = Result<T, ConfError>;
-
-#[derive(Template)]
-#[template(path = "conferences/refused.html")]
-struct RefusedPage {
-    chrome: Chrome,
-    tr: Tr,
-    text: String,
-}
+type Res<T> = Result<T, WebError>;
 
 /// 403 for someone who may see the conference but not do this to it (a guardian writing notes,
 /// the information-only household booking, staff acknowledging for the family).
-fn refused(viewer: &Viewer, key: &str) -> ConfError {
-    let tr = viewer.tr;
-    let text = tr.t(key);
-    let mut response = if viewer.api {
-        let body = serde_json::json!({
-            "type": "about:blank",
-            "title": tr.t("error-403"),
-            "status": 403,
-            "detail": text,
-        });
-        (
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            body.to_string(),
-        )
-            .into_response()
-    } else {
-        match html(&RefusedPage {
-            chrome: viewer.chrome(),
-            tr,
-            text,
-        }) {
-            Ok(r) => r,
-            Err(e) => return ConfError::Web(e),
-        }
-    };
-    *response.status_mut() = StatusCode::FORBIDDEN;
-    response.extensions_mut().insert(Rendered);
-    ConfError::Done(response)
+fn refused(viewer: &Viewer, key: &str) -> WebError {
+    WebError::Refused(viewer.tr.t(key))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,15 +171,15 @@ async fn class_for(
 ) -> Res<ClassSummary> {
     let class_id = ClassId(parse_id(raw)?);
     if !may(&me.actor, action, &class_resource(me, class_id)) {
-        return Err(WebError::NotFound.into());
+        return Err(WebError::NotFound);
     }
-    Ok(state
+    state
         .store
         .classes_by_id(me.actor.school_id, &[class_id])
         .await?
         .into_iter()
         .next()
-        .ok_or(WebError::NotFound)?)
+        .ok_or(WebError::NotFound)
 }
 
 /// A round the viewer may see, or 404.
@@ -255,7 +194,7 @@ async fn round_for(state: &AppState, me: &SignedIn, raw: &str) -> Res<Round> {
         Action::ViewConferenceRound,
         &class_resource(me, round.class_id),
     ) {
-        return Err(WebError::NotFound.into());
+        return Err(WebError::NotFound);
     }
     Ok(round)
 }
@@ -300,7 +239,7 @@ async fn conf_for(
         taking_part,
     };
     if !conf.may(me, Action::ViewConference) {
-        return Err(WebError::NotFound.into());
+        return Err(WebError::NotFound);
     }
     if !conf.may(me, action) {
         return Err(refused(viewer, refusal_key(action)));
@@ -693,7 +632,7 @@ async fn book(
         .await?
         .ok_or(WebError::NotFound)?;
     if in_round.is_some_and(|r| r != slot.round_id) {
-        return Err(WebError::NotFound.into());
+        return Err(WebError::NotFound);
     }
     let round = state
         .store
@@ -711,7 +650,7 @@ async fn book(
     if !pupil.class_ids().contains(&round.class_id)
         || !may(&me.actor, Action::ViewConference, &conf)
     {
-        return Err(WebError::NotFound.into());
+        return Err(WebError::NotFound);
     }
     if !may(&me.actor, Action::BookConference, &conf) {
         return Err(refused(viewer, "conferences-refused-book"));
@@ -767,7 +706,7 @@ async fn cancel(state: &AppState, viewer: &Viewer, me: &SignedIn, conf: &Conf) -
             instant(b.booking_deadline),
             instant(b.starts_at),
         ) {
-            return Err(WebError::Conflict(booking_problem_text(&viewer.tr, p)).into());
+            return Err(WebError::Conflict(booking_problem_text(&viewer.tr, p)));
         }
     }
     match state
@@ -776,9 +715,9 @@ async fn cancel(state: &AppState, viewer: &Viewer, me: &SignedIn, conf: &Conf) -
         .await
     {
         Ok(()) => Ok(()),
-        Err(StoreError::Conflict(_)) => {
-            Err(WebError::Conflict(viewer.tr.t("conferences-error-has-notes")).into())
-        }
+        Err(StoreError::Conflict(_)) => Err(WebError::Conflict(
+            viewer.tr.t("conferences-error-has-notes"),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -1520,7 +1459,7 @@ async fn mark_done(state: &AppState, viewer: &Viewer, me: &SignedIn, raw: &str) 
     let conf = conf_for(state, viewer, me, booking, Action::ViewConference).await?;
     let staff = conf.may(me, Action::ConductConference);
     if !staff && !a.shared {
-        return Err(WebError::NotFound.into());
+        return Err(WebError::NotFound);
     }
     let resource = Resource::Agreement {
         school_id: me.actor.school_id,
@@ -1693,12 +1632,12 @@ async fn overview_page(State(state): State<AppState>, viewer: Viewer) -> Res<Res
             });
         }
     }
-    Ok(html(&OverviewPage {
+    html(&OverviewPage {
         chrome: viewer.chrome(),
         tr,
         children,
         classes,
-    })?)
+    })
 }
 
 #[derive(Template)]
@@ -1720,13 +1659,13 @@ async fn agreements_page(State(state): State<AppState>, viewer: Viewer) -> Res<R
         .iter()
         .map(|a| agreement_line(&tr, me, a, today))
         .collect();
-    Ok(html(&AgreementsPage {
+    html(&AgreementsPage {
         chrome: viewer.chrome(),
         title: tr.t("conferences-my-agreements"),
         tr,
         agreements,
         back: "/conferences".into(),
-    })?)
+    })
 }
 
 #[derive(Template)]
@@ -2153,7 +2092,7 @@ async fn render_booking(
     let b = booking_json(state, me, conf).await?;
     let staff = conf.may(me, Action::ConductConference);
     let agreements_of = |booking: i64| async move {
-        Ok::<_, ConfError>(
+        Ok::<_, WebError>(
             state
                 .store
                 .agreements_of_booking(me.actor.school_id, booking)
@@ -2381,9 +2320,9 @@ async fn acknowledge(state: &AppState, viewer: &Viewer, me: &SignedIn, conf: &Co
         .await
     {
         Ok(()) => Ok(()),
-        Err(StoreError::Conflict(_)) => {
-            Err(WebError::Conflict(viewer.tr.t("conferences-error-not-shared")).into())
-        }
+        Err(StoreError::Conflict(_)) => Err(WebError::Conflict(
+            viewer.tr.t("conferences-error-not-shared"),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -2518,7 +2457,7 @@ pub async fn api_book_in_round(
 ) -> Res<(StatusCode, Json<BookingCreated>)> {
     let round = parse_id(&raw)?;
     let Some(slot) = req.slot_id else {
-        return Err(WebError::Unprocessable("slot_id: required".into()).into());
+        return Err(WebError::Unprocessable("slot_id: required".into()));
     };
     api_book_common(&state, &viewer, slot, &req, Some(round)).await
 }
@@ -2637,7 +2576,7 @@ pub async fn api_pupil_slots(
         }
     }
     if !allowed {
-        return Err(WebError::NotFound.into());
+        return Err(WebError::NotFound);
     }
     Ok(Json(out))
 }

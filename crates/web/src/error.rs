@@ -16,6 +16,10 @@ pub enum WebError {
     /// A form without a valid CSRF token.
     #[error("forbidden")]
     Forbidden,
+    /// Someone who may know of a record but not do this to it (a guardian answering for the
+    /// school, staff outside a case): 403 with the reason, on the page and in problem JSON.
+    #[error("refused: {0}")]
+    Refused(String),
     /// No such record, or one the actor may not know of: the same answer for both.
     #[error("not found")]
     NotFound,
@@ -44,12 +48,17 @@ pub enum WebError {
 #[derive(Debug, Clone)]
 pub struct ErrorDetail(pub String);
 
+/// Marks a detail written for people, so that the error page shows it in place of the
+/// status's general text.
+#[derive(Debug, Clone, Copy)]
+pub struct DetailForPeople;
+
 impl WebError {
     pub fn status(&self) -> StatusCode {
         match self {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Unauthorized => StatusCode::UNAUTHORIZED,
-            WebError::Forbidden => StatusCode::FORBIDDEN,
+            WebError::Forbidden | WebError::Refused(_) => StatusCode::FORBIDDEN,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -92,12 +101,16 @@ impl From<askama::Error> for WebError {
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let mut response = self.status().into_response();
+        if let WebError::Refused(_) = &self {
+            response.extensions_mut().insert(DetailForPeople);
+        }
         let detail = match &self {
             WebError::BadRequest(m)
             | WebError::Conflict(m)
             | WebError::Unprocessable(m)
             | WebError::TooLarge(m)
-            | WebError::UnsupportedMediaType(m) => m.clone(),
+            | WebError::UnsupportedMediaType(m)
+            | WebError::Refused(m) => m.clone(),
             _ => String::new(),
         };
         response.extensions_mut().insert(ErrorDetail(detail));

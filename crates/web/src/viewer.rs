@@ -17,7 +17,7 @@ use skolebro_domain::{Actor, Lang};
 use skolebro_store::auth::{random_token, SessionKind};
 use skolebro_store::people::{Me, School};
 
-use crate::error::{ErrorDetail, WebError};
+use crate::error::{DetailForPeople, ErrorDetail, WebError};
 use crate::i18n::Tr;
 use crate::AppState;
 
@@ -347,10 +347,15 @@ async fn render_error(viewer: &Viewer, response: Response) -> Response {
         }
         return redirect;
     }
+    let for_people = parts.extensions.get::<DetailForPeople>().is_some() && !detail.is_empty();
     let page = ErrorPage {
         chrome: viewer.chrome(),
         title: tr.t(&key),
-        text: tr.t(&format!("{key}-text")),
+        text: if for_people {
+            detail
+        } else {
+            tr.t(&format!("{key}-text"))
+        },
         status: code,
     };
     let html = page.render().unwrap_or_else(|_| tr.t(&key));
