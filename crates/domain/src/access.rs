@@ -229,6 +229,12 @@ pub enum Resource<'a> {
         /// Whether the actor is one of the staff taking part in the round.
         taking_part: bool,
     },
+    /// One conference round of `class_id`; a need-based round (CON-8) belongs to `pupil_id`.
+    ConferenceRound {
+        school_id: SchoolId,
+        class_id: ClassId,
+        pupil_id: Option<PersonId>,
+    },
     /// An agreement from a conference (CON-7).
     Agreement {
         school_id: SchoolId,
@@ -284,6 +290,7 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
         | Resource::Thread { school_id, .. }
         | Resource::Case { school_id, .. }
         | Resource::Conference { school_id, .. }
+        | Resource::ConferenceRound { school_id, .. }
         | Resource::Agreement { school_id, .. } => Some(school_id),
         Resource::Profile { .. } => None,
     };
@@ -479,6 +486,33 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
                 || actor.teaches(class_id).is_some()
                 || actor.classes_of_children().any(|c| c == class_id)
         }
+        // A class's round is the class's; a need-based round (CON-8) only its pupil's family's
+        // and the class's staff's: another family never learns that it exists.
+        (
+            Action::ViewConferenceRound,
+            Resource::ConferenceRound {
+                school_id,
+                class_id,
+                pupil_id,
+            },
+        ) => match pupil_id {
+            None => may(
+                actor,
+                Action::ViewConferenceRound,
+                &Resource::Class {
+                    school_id,
+                    class_id,
+                },
+            ),
+            Some(pupil) => {
+                actor.is_leader_of(school_id)
+                    || actor.teaches(class_id).is_some()
+                    || matches!(
+                        actor.guardian_access(pupil),
+                        Some(Access::Full | Access::Info)
+                    )
+            }
+        },
         (Action::ConductConference, Resource::Conference { .. }) => {
             conference_staff(actor, resource)
         }
@@ -1114,6 +1148,50 @@ mod tests {
         ] {
             assert!(!may(&a, Action::PlanConferences, &class));
             assert!(!may(&a, Action::ViewConferenceRound, &class));
+        }
+    }
+
+    #[test]
+    fn a_need_based_round_is_seen_by_its_pupils_family_and_the_class_staff_only() {
+        let routine = Resource::ConferenceRound {
+            school_id: SCHOOL,
+            class_id: CLASS,
+            pupil_id: None,
+        };
+        let need_based = Resource::ConferenceRound {
+            school_id: SCHOOL,
+            class_id: CLASS,
+            pupil_id: Some(PUPIL),
+        };
+        for a in [
+            leader(),
+            contact_teacher(),
+            subject_teacher(),
+            guardian(Access::Full),
+            guardian(Access::Info),
+        ] {
+            assert!(may(&a, Action::ViewConferenceRound, &routine));
+            assert!(may(&a, Action::ViewConferenceRound, &need_based));
+        }
+        // A classmate's family sees the class's round, never another child's need-based one.
+        assert!(may(
+            &classmate_guardian(),
+            Action::ViewConferenceRound,
+            &routine
+        ));
+        assert!(!may(
+            &classmate_guardian(),
+            Action::ViewConferenceRound,
+            &need_based
+        ));
+        for a in [
+            other_teacher(),
+            other_guardian(),
+            guardian(Access::None),
+            pupil(),
+        ] {
+            assert!(!may(&a, Action::ViewConferenceRound, &routine));
+            assert!(!may(&a, Action::ViewConferenceRound, &need_based));
         }
     }
 

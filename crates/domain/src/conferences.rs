@@ -347,6 +347,12 @@ pub fn check_staff_change(now: Timestamp, slot_starts: Timestamp) -> Result<(), 
     Ok(())
 }
 
+/// Whether the family's own interpreter (a relative or acquaintance, instead of one the school
+/// books) is old enough: never a child (PEO-4; the country profile's age).
+pub fn own_interpreter_allowed(profile: &CountryProfile, age: u8) -> bool {
+    age >= profile.min_interpreter_age
+}
+
 /// The day the interpreter must be booked by: a week before the conference, moved back to a
 /// working day (an interpreter service is not reached at the weekend).
 pub fn interpreter_due(conference_day: Date) -> Date {
@@ -529,6 +535,22 @@ pub fn multi_line(input: &str, max: usize) -> Result<Option<String>, crate::text
         return Err(crate::text::TextProblem::Control);
     }
     Ok(Some(t.replace("\r\n", "\n")))
+}
+
+#[cfg(test)]
+mod interpreter_tests {
+    use super::own_interpreter_allowed;
+    use crate::profile::{DENMARK, NORWAY};
+
+    #[test]
+    fn a_childs_interpreter_is_refused_at_17_and_allowed_at_18() {
+        for p in [&DENMARK, &NORWAY] {
+            assert!(!own_interpreter_allowed(p, 0));
+            assert!(!own_interpreter_allowed(p, 17));
+            assert!(own_interpreter_allowed(p, 18));
+            assert!(own_interpreter_allowed(p, 70));
+        }
+    }
 }
 
 #[cfg(test)]

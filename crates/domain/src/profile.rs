@@ -18,6 +18,9 @@ pub struct CountryProfile {
     /// The age from which a pupil has the right (not the duty) to take part in conferences
     /// (CON-3). NO: 12 (forskrift til opplæringslova § 3-2). DK: none; the school decides.
     pub conference_participation_age: Option<u8>,
+    /// The youngest a family's own interpreter may be (PEO-4): children do not interpret for
+    /// their parents. DK: 18; NO: 18 (tolkeloven § 7: children are not used as interpreters).
+    pub min_interpreter_age: u8,
     /// Unlawful (DK) or invalid (NO) absence in a quarter, in percent of school days, at which
     /// the school must warn the parents (ABS-2). In Norway the school sets it; this is the
     /// default.
@@ -45,6 +48,7 @@ pub const DENMARK: CountryProfile = CountryProfile {
     grades: (0, 9),
     conferences_per_year: 1,
     conference_participation_age: None,
+    min_interpreter_age: 18,
     absence_warn_percent: 10,
     absence_notify_percent: Some(15),
     absence_threshold_school_set: false,
@@ -61,6 +65,7 @@ pub const NORWAY: CountryProfile = CountryProfile {
     grades: (1, 10),
     conferences_per_year: 2,
     conference_participation_age: Some(12),
+    min_interpreter_age: 18,
     absence_warn_percent: 10,
     absence_notify_percent: None,
     absence_threshold_school_set: true,

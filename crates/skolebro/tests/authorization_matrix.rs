@@ -1079,6 +1079,21 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "POST",
+            pattern: "/conferences/bookings/{booking}/need-based",
+            kind: Kind::Form(&[
+                ("nb_title", "Trivsel"),
+                ("nb_form", "school"),
+                ("nb_date", "{freshday}"),
+                ("nb_start", "14:00"),
+                ("nb_end", "15:00"),
+                ("nb_slot_minutes", "30"),
+            ]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 303,
+            deny: CONFERENCE_DENY,
+        },
+        Route {
+            method: "POST",
             pattern: "/conferences/bookings/{booking}/acknowledge",
             kind: Kind::Form(&[]),
             allowed: &[Guardian, InfoGuardian],
@@ -1201,6 +1216,16 @@ fn routes() -> Vec<Route> {
             kind: Kind::Json(r#"{"summary": "Godt skoleår.", "share": true}"#),
             allowed: &[Leader, ContactTeacher, SubjectTeacher],
             ok: 200,
+            deny: CONFERENCE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/bookings/{booking}/need-based-conference",
+            kind: Kind::Json(
+                r#"{"title": "Trivsel", "form": "phone", "slot_minutes": 30, "days": [{"date": "{freshday}", "start": "14:00", "end": "15:00"}]}"#,
+            ),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 201,
             deny: CONFERENCE_DENY,
         },
         Route {
@@ -1786,6 +1811,8 @@ async fn conference_cast(
                 created_by: teacher,
                 staff: &[teacher],
                 slots: &slots,
+                pupil_id: None,
+                from_booking_id: None,
             })
             .await
             .expect("round");

@@ -1388,8 +1388,229 @@ async fn the_pages_carry_preparation_notes_and_acknowledgement(app: TestApp) {
     assert!(html.contains(&page_path));
 }
 
+/// CON-8: staff move a serious topic out of the routine conference into a need-based one for
+/// the same pupil. Only that pupil's family is offered its times; a classmate's family never
+/// learns it exists; it does not count towards coverage; families cannot create one.
+async fn a_topic_moves_to_a_need_based_conference_for_one_family(app: TestApp) {
+    if !in_this_school_year(12) {
+        eprintln!("skipped: the school year ends within two weeks");
+        return;
+    }
+    let teacher = app.token("teacher1").await;
+    let class = class_of(&app, "pupil1").await;
+    let (_, slots) = create_round(&app, &teacher, class, in_days(8), "14:00", "16:00").await;
+    let pupil1 = app.id_of("pupil1").await;
+    let pupil2 = app.id_of("pupil2").await;
+    let g1 = app.token("guardian1").await;
+    let g2 = app.token("guardian2").await;
+    let (status, booked) = book(&app, &g1, slots[0], pupil1, json!({})).await;
+    assert_eq!(status, 201, "{booked}");
+    let routine = booked["id"].as_i64().expect("id");
+    let path = format!("/api/v1/bookings/{routine}/need-based-conference");
+    let plan = json!({"title": "Trivsel i frikvartererne", "form": "school", "slot_minutes": 30,
+        "days": [{"date": in_days(10).to_string(), "start": "14:00", "end": "15:00"}]});
+
+    // The family may read the conference but not open a need-based one; no topic is refused.
+    let (status, _) = post(&app, &g1, &path, plan.clone()).await;
+    assert_eq!(status, 403);
+    let mut untitled = plan.clone();
+    untitled["title"] = json!("  ");
+    let (status, problem) = post(&app, &teacher, &path, untitled).await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("title"));
+
+    let (status, created) = post(&app, &teacher, &path, plan).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["slots"], 2);
+    let round = created["id"].as_i64().expect("round");
+
+    // Guardian 1 is offered the times for pupil 1.
+    let (status, offered) = get(
+        &app,
+        &g1,
+        &format!("/api/v1/pupils/{}/conference-slots", pupil1.0),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let need_based = offered
+        .as_array()
+        .expect("rounds")
+        .iter()
+        .find(|r| r["id"] == round)
+        .unwrap_or_else(|| panic!("the need-based round is offered: {offered}"))
+        .clone();
+    assert_eq!(need_based["pupil_id"], pupil1.0);
+    assert_eq!(need_based["from_booking_id"], routine);
+    assert_eq!(need_based["slots"].as_array().expect("slots").len(), 2);
+
+    // Guardian 2, of a classmate, sees nothing of it and cannot book it.
+    let (_, theirs) = get(
+        &app,
+        &g2,
+        &format!("/api/v1/pupils/{}/conference-slots", pupil2.0),
+    )
+    .await;
+    assert!(!theirs.to_string().contains("Trivsel"), "{theirs}");
+    let (status, _) = get(&app, &g2, &format!("/api/v1/conference-rounds/{round}")).await;
+    assert_eq!(status, 404);
+    let (_, listed) = get(
+        &app,
+        &g2,
+        &format!("/api/v1/classes/{class}/conference-rounds"),
+    )
+    .await;
+    assert!(!listed.to_string().contains("Trivsel"), "{listed}");
+    let free = need_based["slots"][0]["id"].as_i64().expect("slot");
+    let (status, _) = book(&app, &g2, free, pupil2, json!({})).await;
+    assert_eq!(status, 404);
+    let page = app
+        .signed_in("guardian2")
+        .await
+        .get(app.url("/conferences"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(!page.contains("Trivsel"));
+    // Staff cannot book another pupil into it either.
+    let (status, _) = book(&app, &teacher, free, pupil2, json!({})).await;
+    assert_eq!(status, 404);
+
+    // Guardian 1 books it and sees it on the overview, marked as need-based.
+    let (status, nb) = book(&app, &g1, free, pupil1, json!({})).await;
+    assert_eq!(status, 201, "{nb}");
+    let page = app
+        .signed_in("guardian1")
+        .await
+        .get(app.url("/conferences"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("Trivsel i frikvartererne"));
+
+    // Notes on it do not make the routine conference held (coverage, CON-2).
+    let (status, _) = send(
+        &app,
+        &teacher,
+        reqwest::Method::PUT,
+        &format!("/api/v1/bookings/{}/notes", nb["id"]),
+        Some(json!({"summary": "Aftaler om frikvartererne."})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, coverage) = get(
+        &app,
+        &teacher,
+        &format!("/api/v1/classes/{class}/conference-coverage"),
+    )
+    .await;
+    let row = coverage["pupils"]
+        .as_array()
+        .expect("pupils")
+        .iter()
+        .find(|p| p["pupil_id"] == pupil1.0)
+        .expect("pupil1")
+        .clone();
+    assert_eq!(row["held"], 0, "{row}");
+
+    // The booking page offers staff the form, in the page's language, not families.
+    let staff_page = app
+        .signed_in("teacher1")
+        .await
+        .get(app.url(&format!("/conferences/bookings/{routine}")))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(staff_page.contains("/need-based\""));
+    let family_page = app
+        .signed_in("guardian1")
+        .await
+        .get(app.url(&format!("/conferences/bookings/{routine}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(!family_page.contains("/need-based\""));
+}
+
+/// PEO-4: a family may bring its own interpreter, never a child: under 18 is a clear refusal;
+/// an adult is recorded and staff have no interpreter to book.
+async fn a_familys_own_interpreter_is_an_adult(app: TestApp) {
+    let teacher = app.token("teacher1").await;
+    let class = class_of(&app, "pupil1").await;
+    let (round, slots) = create_round(&app, &teacher, class, in_days(9), "14:00", "16:00").await;
+    let pupil1 = app.id_of("pupil1").await;
+    let g1 = app.token("guardian1").await;
+    let (status, problem) = book(
+        &app,
+        &g1,
+        slots[0],
+        pupil1,
+        json!({"interpreter_language": "arabisk", "own_interpreter_age": 15}),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("18"),
+        "{problem}"
+    );
+    let (_, round_now) = get(
+        &app,
+        &teacher,
+        &format!("/api/v1/conference-rounds/{round}"),
+    )
+    .await;
+    assert!(
+        round_now["slots"][0]["free"].as_bool().expect("free"),
+        "nothing was booked"
+    );
+
+    let (status, booked) = book(
+        &app,
+        &g1,
+        slots[0],
+        pupil1,
+        json!({"interpreter_language": "arabisk", "own_interpreter_age": 19}),
+    )
+    .await;
+    assert_eq!(status, 201, "{booked}");
+    let (_, booking) = get(&app, &g1, &format!("/api/v1/bookings/{}", booked["id"])).await;
+    assert_eq!(booking["needs"]["own_interpreter"], true, "{booking}");
+    assert_eq!(booking["needs"]["interpreter_language"], "arabisk");
+    let (_, round_now) = get(
+        &app,
+        &teacher,
+        &format!("/api/v1/conference-rounds/{round}"),
+    )
+    .await;
+    assert_eq!(
+        round_now["interpreter_todos"].as_array().map(Vec::len),
+        Some(0),
+        "no interpreter for staff to book: {round_now}"
+    );
+}
+
 on_both_databases!(
     the_pages_carry_preparation_notes_and_acknowledgement,
+    a_familys_own_interpreter_is_an_adult,
+    a_topic_moves_to_a_need_based_conference_for_one_family,
     teacher_creates_a_round_and_slots_are_generated,
     guardians_book_move_and_cancel_without_seeing_other_families,
     the_deadline_is_a_clear_refusal_for_families_not_for_staff,

@@ -41,6 +41,10 @@ pub struct Round {
     /// First and last slot, when the round has slots.
     pub first_start: Option<i64>,
     pub last_end: Option<i64>,
+    /// A need-based conference (CON-8) belongs to this one pupil; `None` for a class's round.
+    pub pupil_id: Option<PersonId>,
+    /// The routine conference a need-based one was moved from.
+    pub from_booking_id: Option<i64>,
 }
 
 /// A new round, checked by the caller.
@@ -57,6 +61,9 @@ pub struct NewRound<'a> {
     pub created_by: PersonId,
     pub staff: &'a [PersonId],
     pub slots: &'a [Slot],
+    /// For a need-based conference (CON-8): the pupil, and the conference it was moved from.
+    pub pupil_id: Option<PersonId>,
+    pub from_booking_id: Option<i64>,
 }
 
 /// A slot with who booked it (names are for staff; the web layer leaves them out for families).
@@ -77,6 +84,8 @@ pub struct Needs {
     pub without_child: bool,
     /// The family asks to meet online.
     pub online: bool,
+    /// The family brings its own (adult) interpreter; staff book none.
+    pub own_interpreter: bool,
 }
 
 /// A booking to make or move.
@@ -206,7 +215,7 @@ const TAKEN: &str = "the time is taken: choose another";
 
 const ROUND_COLUMNS: &str = "r.id, r.school_id, r.class_id, c.name AS class_name, c.grade, \
      r.title, r.form, r.slot_minutes, r.break_minutes, r.with_pupil, r.booking_deadline, \
-     r.created_at, (SELECT MIN(s.starts_at) FROM conference_slot s WHERE s.round_id = r.id) \
+     r.created_at, r.pupil_id, r.from_booking_id, (SELECT MIN(s.starts_at) FROM conference_slot s WHERE s.round_id = r.id) \
      AS first_start, (SELECT MAX(s.ends_at) FROM conference_slot s WHERE s.round_id = r.id) \
      AS last_end";
 
@@ -226,6 +235,8 @@ fn round_from_row(r: &AnyRow) -> Result<Round> {
         created_at: r.try_get("created_at")?,
         first_start: r.try_get("first_start")?,
         last_end: r.try_get("last_end")?,
+        pupil_id: r.try_get::<Option<i64>, _>("pupil_id")?.map(PersonId),
+        from_booking_id: r.try_get("from_booking_id")?,
     })
 }
 
@@ -234,6 +245,7 @@ const BOOKING_COLUMNS: &str = "b.id, b.round_id, r.title, r.class_id, r.form, \
      p.family_name, b.booked_by, bb.given_name AS by_given_name, bb.family_name AS \
      by_family_name, b.booked_at, b.interpreter_language, b.interpreter_dialect, \
      b.interpreter_gender, b.interpreter_booked_at, b.without_child, b.online, b.pupil_attends, \
+     b.own_interpreter, \
      b.purpose, b.talk_type, b.guardian_topics, b.staff_topics, \
      (SELECT COUNT(*) FROM conference_note n WHERE n.booking_id = b.id) AS notes_written, \
      (SELECT COUNT(*) FROM conference_note n WHERE n.booking_id = b.id \
@@ -281,6 +293,7 @@ fn booking_from_row(r: &AnyRow) -> Result<Booking> {
             interpreter,
             without_child: flag(r, "without_child")?,
             online: flag(r, "online")?,
+            own_interpreter: flag(r, "own_interpreter")?,
         },
         interpreter_booked_at: r.try_get("interpreter_booked_at")?,
         pupil_attends: flag(r, "pupil_attends")?,
@@ -373,8 +386,9 @@ impl Store {
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO conference_round (school_id, class_id, title, form, slot_minutes, \
-             break_minutes, with_pupil, booking_deadline, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+             break_minutes, with_pupil, booking_deadline, created_by, created_at, pupil_id, \
+             from_booking_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(new.school_id.0)
         .bind(new.class_id.0)
@@ -386,6 +400,8 @@ impl Store {
         .bind(new.booking_deadline)
         .bind(new.created_by.0)
         .bind(now())
+        .bind(new.pupil_id.map(|p| p.0))
+        .bind(new.from_booking_id)
         .fetch_one(&mut *tx)
         .await?;
         let staff: Vec<Vec<Val>> = new
@@ -605,7 +621,8 @@ impl Store {
                     "UPDATE conference_booking SET slot_id = $1, booked_by = $2, booked_at = $3, \
                      interpreter_language = $4, interpreter_dialect = $5, interpreter_gender = $6, \
                      without_child = $7, online = $8, pupil_attends = $9, \
-                     interpreter_booked_at = NULL WHERE id = $10 AND school_id = $11",
+                     interpreter_booked_at = NULL, own_interpreter = $12 \
+                     WHERE id = $10 AND school_id = $11",
                 )
                 .bind(new.slot_id)
                 .bind(new.booked_by.0)
@@ -618,6 +635,7 @@ impl Store {
                 .bind(i64::from(new.pupil_attends))
                 .bind(id)
                 .bind(new.school_id.0)
+                .bind(i64::from(new.needs.own_interpreter))
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| conflict_on_unique(e, TAKEN))?;
@@ -627,8 +645,8 @@ impl Store {
                 let id: Option<i64> = sqlx::query_scalar(
                     "INSERT INTO conference_booking (school_id, round_id, slot_id, pupil_id, \
                      booked_by, booked_at, interpreter_language, interpreter_dialect, \
-                     interpreter_gender, without_child, online, pupil_attends) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                     interpreter_gender, without_child, online, pupil_attends, own_interpreter) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
                      ON CONFLICT DO NOTHING RETURNING id",
                 )
                 .bind(new.school_id.0)
@@ -643,6 +661,7 @@ impl Store {
                 .bind(i64::from(new.needs.without_child))
                 .bind(i64::from(new.needs.online))
                 .bind(i64::from(new.pupil_attends))
+                .bind(i64::from(new.needs.own_interpreter))
                 .fetch_optional(&mut *tx)
                 .await?;
                 match id {
@@ -1201,7 +1220,7 @@ impl Store {
 
     /// The conferences of a class's pupils with their time in `[from, to)` (instants): the
     /// input of coverage (CON-2). A pupil's conferences count wherever they were held, so a
-    /// pupil who changed class keeps them.
+    /// pupil who changed class keeps them. Need-based conferences (CON-8) are extra and do not count.
     pub async fn conferences_of_class(
         &self,
         school_id: SchoolId,
@@ -1212,9 +1231,11 @@ impl Store {
         sqlx::query(
             "SELECT b.pupil_id, n.booking_id AS noted, n.shared_at FROM enrolment e \
              JOIN conference_booking b ON b.pupil_id = e.pupil_id AND b.school_id = e.school_id \
+             JOIN conference_round r ON r.id = b.round_id \
              JOIN conference_slot s ON s.id = b.slot_id \
              LEFT JOIN conference_note n ON n.booking_id = b.id \
-             WHERE e.class_id = $1 AND e.school_id = $2 AND s.starts_at >= $3 AND s.starts_at < $4",
+             WHERE e.class_id = $1 AND e.school_id = $2 AND s.starts_at >= $3 AND s.starts_at < $4 \
+             AND r.pupil_id IS NULL",
         )
         .bind(class_id.0)
         .bind(school_id.0)

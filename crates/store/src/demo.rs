@@ -768,6 +768,8 @@ impl Store {
             created_by: PersonId(id_of(1)),
             staff: &[PersonId(id_of(1))],
             slots: &slots,
+            pupil_id: None,
+            from_booking_id: None,
         })
         .await?;
 

@@ -129,6 +129,7 @@ impl Modify for SharedResponses {
         crate::conferences::api_preparation,
         crate::conferences::api_notes,
         crate::conferences::api_acknowledge,
+        crate::conferences::api_need_based,
         crate::conferences::api_coverage,
         crate::conferences::api_class_agreements,
         crate::conferences::api_my_agreements,

@@ -53,6 +53,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/conferences/bookings/{booking}/notes", post(notes_form))
         .route(
+            "/conferences/bookings/{booking}/need-based",
+            post(need_based_form),
+        )
+        .route(
             "/conferences/bookings/{booking}/acknowledge",
             post(acknowledge_form),
         )
@@ -86,6 +90,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/bookings/{booking}/acknowledge",
             post(api_acknowledge),
+        )
+        .route(
+            "/api/v1/bookings/{booking}/need-based-conference",
+            post(api_need_based),
         )
         .route(
             "/api/v1/classes/{id}/conference-coverage",
@@ -148,6 +156,21 @@ fn class_resource(me: &SignedIn, class_id: ClassId) -> Resource<'static> {
     }
 }
 
+/// A round as access sees it: the class's, or one pupil's need-based round (CON-8).
+fn round_resource(me: &SignedIn, round: &Round) -> Resource<'static> {
+    Resource::ConferenceRound {
+        school_id: me.actor.school_id,
+        class_id: round.class_id,
+        pupil_id: round.pupil_id,
+    }
+}
+
+/// Whether a round is one a family books for `pupil`: the class's rounds, and the pupil's own
+/// need-based rounds, never another child's.
+fn round_is_for(round: &Round, pupil: PersonId) -> bool {
+    round.pupil_id.is_none_or(|p| p == pupil)
+}
+
 fn conference_resource(
     me: &SignedIn,
     pupil_id: PersonId,
@@ -192,7 +215,7 @@ async fn round_for(state: &AppState, me: &SignedIn, raw: &str) -> Res<Round> {
     if !may(
         &me.actor,
         Action::ViewConferenceRound,
-        &class_resource(me, round.class_id),
+        &round_resource(me, &round),
     ) {
         return Err(WebError::NotFound);
     }
@@ -369,12 +392,20 @@ pub struct RoundRequest {
     pub staff: Option<Vec<i64>>,
 }
 
+/// The pupil and routine conference a need-based round (CON-8) is made for.
+#[derive(Clone, Copy)]
+struct NeedBased {
+    pupil: PersonId,
+    from_booking: i64,
+}
+
 async fn create_round(
     state: &AppState,
     me: &SignedIn,
     tr: &Tr,
     class: &ClassSummary,
     req: &RoundRequest,
+    need_based: Option<NeedBased>,
 ) -> Res<Result<(i64, usize), Refusal>> {
     let tz = me.time_zone();
     let Ok(form) = req.form.trim().parse::<Form>() else {
@@ -480,6 +511,8 @@ async fn create_round(
             created_by: me.actor.person_id,
             staff: &staff,
             slots: &slots,
+            pupil_id: need_based.map(|n| n.pupil),
+            from_booking_id: need_based.map(|n| n.from_booking),
         })
         .await;
     match stored {
@@ -515,6 +548,10 @@ pub struct NeedsRequest {
     /// The family asks to meet online.
     #[serde(default)]
     pub online: Option<bool>,
+    /// The family brings its own interpreter (a relative or acquaintance) instead of one the
+    /// school books: the interpreter's age. Children never interpret: under 18 is refused.
+    #[serde(default)]
+    pub own_interpreter_age: Option<u8>,
 }
 
 /// A booking by a family or by staff for a family.
@@ -557,11 +594,24 @@ fn one_line(field: &str, v: Option<&str>, max: usize) -> Result<Option<String>, 
 
 fn needs_of(
     tr: &Tr,
+    profile: &skolebro_domain::profile::CountryProfile,
     req: &NeedsRequest,
     recorded: Option<InterpreterNeed>,
     form: Form,
 ) -> Result<Needs, Refusal> {
-    let wanted = req.interpreter.unwrap_or(recorded.is_some());
+    if let Some(age) = req.own_interpreter_age {
+        if !rules::own_interpreter_allowed(profile, age) {
+            return Err(unprocessable(format!(
+                "own_interpreter_age: {}",
+                tr.t1(
+                    "conferences-error-interpreter-age",
+                    "age",
+                    profile.min_interpreter_age
+                )
+            )));
+        }
+    }
+    let wanted = req.interpreter.unwrap_or(recorded.is_some()) || req.own_interpreter_age.is_some();
     let interpreter = if wanted {
         let language = one_line(
             "interpreter_language",
@@ -595,6 +645,7 @@ fn needs_of(
         interpreter,
         without_child: req.without_child.unwrap_or(false),
         online: req.online.unwrap_or(form == Form::Online),
+        own_interpreter: req.own_interpreter_age.is_some(),
     })
 }
 
@@ -648,6 +699,7 @@ async fn book(
     let conf = conference_resource(me, pupil.person.id, round.class_id, taking_part);
     // A pupil of another class, or someone else's child: as if it did not exist.
     if !pupil.class_ids().contains(&round.class_id)
+        || !round_is_for(&round, pupil.person.id)
         || !may(&me.actor, Action::ViewConference, &conf)
     {
         return Err(WebError::NotFound);
@@ -670,7 +722,13 @@ async fn book(
         return Ok(Err(conflict(booking_problem_text(&viewer.tr, p))));
     }
     let recorded = family_interpreter(&pupil.guardians, me.actor.person_id);
-    let needs = match needs_of(&viewer.tr, needs, recorded, round.form) {
+    let needs = match needs_of(
+        &viewer.tr,
+        profile(me.school.country),
+        needs,
+        recorded,
+        round.form,
+    ) {
         Ok(n) => n,
         Err(r) => return Ok(Err(r)),
     };
@@ -952,6 +1010,12 @@ pub struct RoundSummaryJson {
     pub booking_open: bool,
     pub first_start: Option<String>,
     pub last_end: Option<String>,
+    /// A need-based conference (CON-8) for this one pupil; absent for the class's rounds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pupil_id: Option<i64>,
+    /// The routine conference the topic was moved from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_booking_id: Option<i64>,
 }
 
 fn round_summary(round: &Round, tz: &TimeZone) -> RoundSummaryJson {
@@ -968,6 +1032,8 @@ fn round_summary(round: &Round, tz: &TimeZone) -> RoundSummaryJson {
         booking_open: Timestamp::now() < instant(round.booking_deadline),
         first_start: round.first_start.map(|t| rfc3339(t, tz)),
         last_end: round.last_end.map(|t| rfc3339(t, tz)),
+        pupil_id: round.pupil_id.map(|p| p.0),
+        from_booking_id: round.from_booking_id,
     }
 }
 
@@ -1018,7 +1084,7 @@ pub struct RoundJson {
 fn todos(bookings: &[Booking], tz: &TimeZone, today: Date) -> Vec<InterpreterTodoJson> {
     bookings
         .iter()
-        .filter(|b| b.interpreter_booked_at.is_none())
+        .filter(|b| b.interpreter_booked_at.is_none() && !b.needs.own_interpreter)
         .filter_map(|b| {
             let need = b.needs.interpreter.as_ref()?;
             let due = rules::interpreter_due(local_date(b.starts_at, tz));
@@ -1074,6 +1140,7 @@ async fn round_json(state: &AppState, me: &SignedIn, round: &Round) -> Res<Round
             .unbooked_pupils(school, round.class_id, round.id)
             .await?
             .into_iter()
+            .filter(|p| round_is_for(round, p.id))
             .map(|p| PupilJson {
                 id: p.id.0,
                 name: p.full(),
@@ -1105,6 +1172,8 @@ pub struct NeedsJson {
     pub interpreter_due: Option<String>,
     pub without_child: bool,
     pub online: bool,
+    /// The family brings its own adult interpreter; staff book none.
+    pub own_interpreter: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -1288,7 +1357,9 @@ async fn booking_json(state: &AppState, me: &SignedIn, conf: &Conf) -> Res<Booki
             interpreter_gender: interpreter.and_then(|i| i.preferred_gender.clone()),
             interpreter_booked: b.interpreter_booked_at.is_some(),
             interpreter_due: interpreter
+                .filter(|_| !b.needs.own_interpreter)
                 .map(|_| rules::interpreter_due(local_date(b.starts_at, &tz)).to_string()),
+            own_interpreter: b.needs.own_interpreter,
             without_child: b.needs.without_child,
             online: b.needs.online,
         },
@@ -1487,6 +1558,8 @@ struct RoundLine {
     when: String,
     deadline: String,
     open: bool,
+    /// A need-based conference (CON-8).
+    need_based: bool,
 }
 
 fn round_line(tr: &Tr, r: &Round, tz: &TimeZone) -> RoundLine {
@@ -1500,6 +1573,7 @@ fn round_line(tr: &Tr, r: &Round, tz: &TimeZone) -> RoundLine {
         },
         deadline: local_text(r.booking_deadline, tz),
         open: Timestamp::now() < instant(r.booking_deadline),
+        need_based: r.pupil_id.is_some(),
     }
 }
 
@@ -1592,6 +1666,9 @@ async fn overview_page(State(state): State<AppState>, viewer: Viewer) -> Res<Res
                 continue;
             }
             for r in state.store.rounds_of_class(school, class).await? {
+                if !round_is_for(&r, pupil.person.id) {
+                    continue;
+                }
                 let booked = bookings
                     .iter()
                     .find(|b| b.round_id == r.id)
@@ -1829,7 +1906,7 @@ async fn create_round_form(
         with_pupil: Some(values.with_pupil),
         staff: None,
     };
-    match create_round(&state, me, &viewer.tr, &class, &req).await? {
+    match create_round(&state, me, &viewer.tr, &class, &req, None).await? {
         Ok((round, _)) => {
             Ok(Redirect::to(&format!("/conferences/rounds/{round}?created=1")).into_response())
         }
@@ -1929,7 +2006,7 @@ async fn render_round(
             continue;
         }
         let conf = conference_resource(me, link.pupil_id, round.class_id, false);
-        if !may(&me.actor, Action::ViewConference, &conf) {
+        if !round_is_for(round, link.pupil_id) || !may(&me.actor, Action::ViewConference, &conf) {
             continue;
         }
         let Some(pupil) = state.store.pupil_detail(school, link.pupil_id).await? else {
@@ -2013,6 +2090,9 @@ struct BookForm {
     without_child: Option<String>,
     #[serde(default)]
     online: Option<String>,
+    /// The age of the family's own interpreter, when they bring one.
+    #[serde(default)]
+    own_interpreter_age: Option<String>,
     /// Staff booking for a family: the needs as recorded (PEO-4).
     #[serde(default)]
     defaults: Option<String>,
@@ -2031,10 +2111,24 @@ async fn book_form(
         let r = unprocessable(viewer.tr.t("conferences-error-choose-slot"));
         return render_round(&state, &viewer, me, &round, Some(r), false).await;
     };
+    let own_age = match form.own_interpreter_age.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(v) => match v.parse::<u8>() {
+            Ok(age) => Some(age),
+            Err(_) => {
+                let r = unprocessable(format!(
+                    "own_interpreter_age: {}",
+                    viewer.tr.t("conferences-error-age-number")
+                ));
+                return render_round(&state, &viewer, me, &round, Some(r), false).await;
+            }
+        },
+    };
     let needs = if form.defaults.is_some() {
         NeedsRequest::default()
     } else {
         NeedsRequest {
+            own_interpreter_age: own_age,
             interpreter: Some(form.interpreter.is_some()),
             interpreter_language: form.interpreter_language.clone(),
             without_child: Some(form.without_child.is_some()),
@@ -2077,6 +2171,9 @@ struct BookingPage {
     previous: Option<(String, Vec<AgreementLine>)>,
     error: Option<String>,
     notes: NotesJson,
+    /// The forms a need-based conference can take (CON-8), for staff.
+    forms: Vec<(String, String)>,
+    today: String,
 }
 
 async fn render_booking(
@@ -2179,6 +2276,16 @@ async fn render_booking(
         error: refusal.map(|r| r.text),
         notes,
         b,
+        forms: Form::ALL
+            .iter()
+            .map(|f| {
+                (
+                    f.as_str().to_owned(),
+                    tr.t(&format!("conferences-form-{}", f.as_str())),
+                )
+            })
+            .collect(),
+        today: today.to_string(),
         tr,
     })?;
     if let Some(status) = status {
@@ -2250,6 +2357,79 @@ async fn preparation_form(
     match prepare(&state, me, &viewer.tr, &conf, &req).await? {
         Ok(()) => {
             Ok(Redirect::to(&format!("/conferences/bookings/{}", conf.booking.id)).into_response())
+        }
+        Err(r) => render_booking(&state, &viewer, me, &conf, Some(r)).await,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Need-based conferences (CON-8)
+
+/// Moves a topic out of a routine conference into a conference of its own for that pupil:
+/// staff of the conference choose the time; only the pupil's family is offered the slots.
+async fn need_based(
+    state: &AppState,
+    me: &SignedIn,
+    tr: &Tr,
+    conf: &Conf,
+    req: &RoundRequest,
+) -> Res<Result<(i64, usize), Refusal>> {
+    if req.title.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        return Ok(Err(unprocessable(format!(
+            "title: {}",
+            tr.t("conferences-error-topic")
+        ))));
+    }
+    let class = state
+        .store
+        .classes_by_id(me.actor.school_id, &[conf.booking.class_id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(WebError::NotFound)?;
+    let need = NeedBased {
+        pupil: conf.booking.pupil.id,
+        from_booking: conf.booking.id,
+    };
+    create_round(state, me, tr, &class, req, Some(need)).await
+}
+
+async fn need_based_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(raw): Path<String>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Res<Response> {
+    let me = viewer.require()?;
+    let conf = booking_by_id(&state, &viewer, me, &raw, Action::ConductConference).await?;
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let Ok(slot_minutes) = get("nb_slot_minutes").parse::<i64>() else {
+        let r = unprocessable(viewer.tr.t("conferences-error-minutes"));
+        return render_booking(&state, &viewer, me, &conf, Some(r)).await;
+    };
+    let req = RoundRequest {
+        title: Some(get("nb_title")),
+        form: get("nb_form"),
+        days: vec![DayRequest {
+            date: get("nb_date"),
+            start: get("nb_start"),
+            end: get("nb_end"),
+        }],
+        slot_minutes,
+        break_minutes: 0,
+        booking_deadline: None,
+        with_pupil: Some(!get("nb_with_pupil").is_empty()),
+        staff: None,
+    };
+    match need_based(&state, me, &viewer.tr, &conf, &req).await? {
+        Ok((round, _)) => {
+            Ok(Redirect::to(&format!("/conferences/rounds/{round}?created=1")).into_response())
         }
         Err(r) => render_booking(&state, &viewer, me, &conf, Some(r)).await,
     }
@@ -2348,6 +2528,28 @@ pub struct RoundCreated {
     pub slots: usize,
 }
 
+/// Move a topic from a conference into a need-based conference for the same pupil (CON-8):
+/// a round of its own whose slots only the pupil's family is offered. Staff of the conference.
+/// `title` (the topic, shown to the family) is required; it does not count towards coverage.
+#[utoipa::path(post, path = "/api/v1/bookings/{booking}/need-based-conference", tag = "conferences",
+    security(("bearer" = [])), params(("booking" = i64, Path, description = "Booking id")),
+    request_body = RoundRequest,
+    responses((status = 201, body = RoundCreated), (status = 403), (status = 404),
+        (status = 409), (status = 422)))]
+pub async fn api_need_based(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(raw): Path<String>,
+    Json(req): Json<RoundRequest>,
+) -> Res<(StatusCode, Json<RoundCreated>)> {
+    let me = viewer.require()?;
+    let conf = booking_by_id(&state, &viewer, me, &raw, Action::ConductConference).await?;
+    let (id, slots) = need_based(&state, me, &viewer.tr, &conf, &req)
+        .await?
+        .map_err(into_web)?;
+    Ok((StatusCode::CREATED, Json(RoundCreated { id, slots })))
+}
+
 /// Create a conference round for a class: slots are generated from the days, slot length and
 /// break, in the school's time zone. Staff of the class and leaders.
 #[utoipa::path(post, path = "/api/v1/classes/{id}/conference-rounds", tag = "conferences",
@@ -2363,7 +2565,7 @@ pub async fn api_create_round(
 ) -> Res<(StatusCode, Json<RoundCreated>)> {
     let me = viewer.require()?;
     let class = class_for(&state, me, &id, Action::PlanConferences).await?;
-    let (id, slots) = create_round(&state, me, &viewer.tr, &class, &req)
+    let (id, slots) = create_round(&state, me, &viewer.tr, &class, &req, None)
         .await?
         .map_err(into_web)?;
     Ok((StatusCode::CREATED, Json(RoundCreated { id, slots })))
@@ -2387,6 +2589,13 @@ pub async fn api_rounds(
             .rounds_of_class(me.actor.school_id, class.id)
             .await?
             .iter()
+            .filter(|r| {
+                may(
+                    &me.actor,
+                    Action::ViewConferenceRound,
+                    &round_resource(me, r),
+                )
+            })
             .map(|r| round_summary(r, &tz))
             .collect(),
     ))
@@ -2544,7 +2753,9 @@ pub async fn api_pupil_slots(
         allowed = true;
         let staff = may(&me.actor, Action::ConductConference, &conf);
         for round in state.store.rounds_of_class(school, class).await? {
-            if round.last_end.is_none_or(|e| instant(e) <= now) {
+            if !round_is_for(&round, pupil.person.id)
+                || round.last_end.is_none_or(|e| instant(e) <= now)
+            {
                 continue;
             }
             let open = staff || now < instant(round.booking_deadline);

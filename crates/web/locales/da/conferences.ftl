@@ -160,3 +160,16 @@ conferences-error-due-early = datoen ligger før samtalen.
 conferences-error-due-far = højst et år efter samtalen.
 conferences-error-choose-slot = Vælg en tid.
 conferences-error-not-shared = Der er endnu ingen delt opsummering at kvittere for.
+
+# Need-based conferences (CON-8)
+conferences-need-based = Behovssamtale
+conferences-need-based-heading = Flyt et emne til en behovssamtale
+conferences-need-based-hint = Alvorlige emner tages op i en samtale for sig, ikke i den faste samtale. Kun dette barns familie får tiderne tilbudt, og samtalen tæller ikke med i de faste samtaler.
+conferences-topic = Emne (vises for familien)
+conferences-error-topic = Skriv samtalens emne.
+conferences-need-based-create = Opret behovssamtale
+conferences-own-interpreter-age = Egen tolks alder (kun hvis I selv har en tolk med)
+conferences-own-interpreter-hint = Børn må ikke tolke for deres forældre. Tolken skal være mindst 18 år; ellers bestiller skolen en tolk.
+conferences-error-interpreter-age = Børn må ikke tolke: tolken skal være mindst { $age } år. Skolen kan bestille en tolk.
+conferences-error-age-number = Skriv alderen som et tal.
+conferences-own-interpreter = Familien har selv en voksen tolk med

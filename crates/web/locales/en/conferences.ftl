@@ -160,3 +160,16 @@ conferences-error-due-early = the date is before the conference.
 conferences-error-due-far = at most a year after the conference.
 conferences-error-choose-slot = Choose a time.
 conferences-error-not-shared = There is no shared summary to acknowledge yet.
+
+# Need-based conferences (CON-8)
+conferences-need-based = Need-based conference
+conferences-need-based-heading = Move a topic to a need-based conference
+conferences-need-based-hint = Serious matters are raised in a conference of their own, not in the routine one. Only this child's family is offered the times, and it does not count among the routine conferences.
+conferences-topic = Topic (shown to the family)
+conferences-error-topic = Write the topic of the conference.
+conferences-need-based-create = Create the conference
+conferences-own-interpreter-age = Your own interpreter's age (only if you bring one)
+conferences-own-interpreter-hint = Children do not interpret for their parents. The interpreter must be at least 18; otherwise the school books one.
+conferences-error-interpreter-age = Children do not interpret: the interpreter must be at least { $age }. The school can book an interpreter.
+conferences-error-age-number = Write the age as a number.
+conferences-own-interpreter = The family brings its own adult interpreter

@@ -160,3 +160,16 @@ conferences-error-due-early = datoen er før samtalen.
 conferences-error-due-far = høyst et år etter samtalen.
 conferences-error-choose-slot = Velg en tid.
 conferences-error-not-shared = Det er ennå ingen delt oppsummering å kvittere for.
+
+# Need-based conferences (CON-8)
+conferences-need-based = Samtale ved behov
+conferences-need-based-heading = Flytt et tema til en egen samtale
+conferences-need-based-hint = Alvorlige saker tas opp i en egen samtale, ikke i den faste samtalen. Bare dette barnets familie får tilbud om tidene, og samtalen teller ikke med blant de faste samtalene.
+conferences-topic = Tema (vises for familien)
+conferences-error-topic = Skriv temaet for samtalen.
+conferences-need-based-create = Opprett samtalen
+conferences-own-interpreter-age = Alderen til egen tolk (bare hvis dere tar med en tolk selv)
+conferences-own-interpreter-hint = Barn skal ikke tolke for foreldrene sine. Tolken må være minst 18 år; ellers bestiller skolen en tolk.
+conferences-error-interpreter-age = Barn skal ikke brukes som tolk: tolken må være minst { $age } år. Skolen kan bestille en tolk.
+conferences-error-age-number = Skriv alderen som et tall.
+conferences-own-interpreter = Familien tar med en voksen tolk selv
