@@ -240,14 +240,56 @@ pub fn check_staff_report(
     Ok(())
 }
 
+/// The most lessons a day a Norwegian school can register one by one.
+pub const MAX_REGISTER_LESSONS: u8 = 10;
+
+const LESSONS: [&str; MAX_REGISTER_LESSONS as usize] = [
+    "lesson_1",
+    "lesson_2",
+    "lesson_3",
+    "lesson_4",
+    "lesson_5",
+    "lesson_6",
+    "lesson_7",
+    "lesson_8",
+    "lesson_9",
+    "lesson_10",
+];
+
 /// The moments a class's register is taken on a day (ABS-1): DK grades 0–6 in the morning,
-/// 7–10 in the morning and at the last lesson; NO once a day unless the school sets lessons.
-pub fn register_sessions(country: Country, grade: i64) -> &'static [&'static str] {
+/// 7–10 in the morning and at the last lesson; NO once a day, or per lesson when the school
+/// sets its number of lessons (`lessons`, ignored in Denmark where the law fixes the moments).
+pub fn register_sessions(
+    country: Country,
+    grade: i64,
+    lessons: Option<u8>,
+) -> &'static [&'static str] {
     match country {
         Country::Dk if grade >= 7 => &["morning", "last_lesson"],
         Country::Dk => &["morning"],
-        Country::No => &["day"],
+        Country::No => match lessons {
+            Some(n) if n >= 1 => &LESSONS[..usize::from(n.min(MAX_REGISTER_LESSONS))],
+            _ => &["day"],
+        },
     }
+}
+
+/// The unreported absence the register shows for a pupil on a day, in half days, from the
+/// sessions they were marked absent at (`None` when at none). Away from the first session and
+/// from at least half of them is a day; anything less (late, or gone for the last lesson) is
+/// half a day. Computed from all of the day's marks, so a later session never erases an
+/// earlier one's absence.
+pub fn unreported_half_days(sessions: &[&str], absent_at: &[&str]) -> Option<i64> {
+    let absent = sessions.iter().filter(|s| absent_at.contains(s)).count();
+    if absent == 0 {
+        return None;
+    }
+    let first = sessions.first().is_some_and(|f| absent_at.contains(f));
+    Some(if first && absent * 2 >= sessions.len() {
+        2
+    } else {
+        1
+    })
 }
 
 /// The levels that apply at a school: the law's, or the school's own where the law lets the
@@ -493,11 +535,50 @@ mod tests {
 
     #[test]
     fn register_sessions_by_country_and_grade() {
-        assert_eq!(register_sessions(Country::Dk, 6), &["morning"]);
+        assert_eq!(register_sessions(Country::Dk, 6, None), &["morning"]);
         assert_eq!(
-            register_sessions(Country::Dk, 7),
+            register_sessions(Country::Dk, 7, None),
             &["morning", "last_lesson"]
         );
-        assert_eq!(register_sessions(Country::No, 9), &["day"]);
+        // Denmark's moments are the law's: a lesson setting does not change them.
+        assert_eq!(register_sessions(Country::Dk, 6, Some(6)), &["morning"]);
+        assert_eq!(register_sessions(Country::No, 9, None), &["day"]);
+        assert_eq!(register_sessions(Country::No, 9, Some(0)), &["day"]);
+        assert_eq!(
+            register_sessions(Country::No, 3, Some(3)),
+            &["lesson_1", "lesson_2", "lesson_3"]
+        );
+        assert_eq!(register_sessions(Country::No, 3, Some(200)).len(), 10);
+    }
+
+    #[test]
+    fn unreported_absence_is_a_day_or_half_a_day_from_all_marks() {
+        let dk = ["morning", "last_lesson"];
+        assert_eq!(unreported_half_days(&dk, &[]), None);
+        assert_eq!(unreported_half_days(&dk, &["morning"]), Some(2));
+        assert_eq!(unreported_half_days(&dk, &["last_lesson"]), Some(1));
+        assert_eq!(
+            unreported_half_days(&dk, &["morning", "last_lesson"]),
+            Some(2)
+        );
+        assert_eq!(unreported_half_days(&["day"], &["day"]), Some(2));
+        let six = register_sessions(Country::No, 5, Some(6));
+        // Late for the first lesson: half a day.
+        assert_eq!(unreported_half_days(six, &["lesson_1"]), Some(1));
+        // Away the first half of the day: a day; the second half: half a day.
+        assert_eq!(
+            unreported_half_days(six, &["lesson_1", "lesson_2", "lesson_3"]),
+            Some(2)
+        );
+        assert_eq!(
+            unreported_half_days(six, &["lesson_4", "lesson_5", "lesson_6"]),
+            Some(1)
+        );
+        assert_eq!(
+            unreported_half_days(six, &["lesson_1", "lesson_2"]),
+            Some(1)
+        );
+        // A session the day does not have counts for nothing.
+        assert_eq!(unreported_half_days(six, &["lesson_9"]), None);
     }
 }

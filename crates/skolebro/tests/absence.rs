@@ -620,3 +620,142 @@ on_both_databases!(
     rates_raise_the_danish_flags,
     a_guardian_reports_on_the_page,
 );
+
+/// NO: the school registers per lesson when it sets a number of lessons (ABS-1). Absence from
+/// the register is worked out from all of the day's marks: late for the first lesson is half a
+/// day, away for the first half a day, and a lesson marked later never erases an earlier one.
+async fn norway_registers_per_lesson(app: TestApp) {
+    let class = class_of_pupil1(&app).await;
+    let pupil2 = app.id_of("pupil2").await.0;
+    let teacher = app.token("teacher1").await;
+    let day = previous_school_day().to_string();
+    let leader = app.signed_in("leader1").await;
+    let page = leader
+        .get(app.url("/settings/absence"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        page.contains("id=\"register_lessons\""),
+        "Norway offers lessons"
+    );
+    let csrf = common::csrf_of(&page);
+    let set = |n: &'static str| {
+        leader
+            .post(app.url("/settings/absence"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("action", "lessons"),
+                ("register_lessons", n),
+            ])
+            .send()
+    };
+    assert_eq!(set("11").await.expect("post").status(), 422, "at most 10");
+    assert_eq!(set("4").await.expect("post").status(), 303);
+
+    let register = || async {
+        let (status, r) = app
+            .api_get(
+                Some(&teacher),
+                &format!("/api/v1/classes/{class}/register?date={day}"),
+            )
+            .await;
+        assert_eq!(status, 200, "{r}");
+        r
+    };
+    let r = register().await;
+    assert_eq!(
+        r["sessions"],
+        json!(["lesson_1", "lesson_2", "lesson_3", "lesson_4"])
+    );
+    let half_days = |r: &Value| {
+        r["pupils"]
+            .as_array()
+            .expect("pupils")
+            .iter()
+            .find(|p| p["id"] == pupil2)
+            .expect("pupil2")["half_days"]
+            .as_i64()
+    };
+    let mark = |session: &'static str, absent: Vec<i64>| {
+        let body = json!({"date": day, "session": session, "absent": absent});
+        let teacher = teacher.clone();
+        let app = &app;
+        async move {
+            let (status, r) = post(
+                app,
+                &teacher,
+                &format!("/api/v1/classes/{class}/register"),
+                body,
+            )
+            .await;
+            assert_eq!(status, 200, "{r}");
+            r
+        }
+    };
+    let r1 = mark("lesson_1", vec![pupil2]).await;
+    assert_eq!(r1["unreported"], json!([pupil2]), "the family is told once");
+    assert_eq!(half_days(&register().await), Some(1), "late: half a day");
+    let r2 = mark("lesson_2", vec![pupil2]).await;
+    assert_eq!(r2["unreported"], json!([]));
+    assert_eq!(
+        half_days(&register().await),
+        Some(2),
+        "away the first half: a day"
+    );
+    mark("lesson_3", vec![]).await;
+    assert_eq!(
+        half_days(&register().await),
+        Some(2),
+        "a later lesson erases nothing"
+    );
+    mark("lesson_1", vec![]).await;
+    mark("lesson_2", vec![]).await;
+    assert_eq!(
+        half_days(&register().await),
+        None,
+        "corrected: present all day"
+    );
+    // The page labels the lessons by number.
+    let page = app
+        .signed_in("teacher1")
+        .await
+        .get(app.url(&format!("/classes/{class}/register?date={day}")))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(page.contains("Lesson 4"), "lessons are named on the page");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn norway_registers_per_lesson_on_sqlite() {
+    let app = TestApp::spawn_with(
+        common::Db::Sqlite,
+        common::TEST_PUPILS,
+        skolebro_domain::Country::No,
+    )
+    .await
+    .expect("SQLite test app");
+    norway_registers_per_lesson(app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn norway_registers_per_lesson_on_postgres() {
+    match TestApp::spawn_with(
+        common::Db::Postgres,
+        common::TEST_PUPILS,
+        skolebro_domain::Country::No,
+    )
+    .await
+    {
+        Some(app) => norway_registers_per_lesson(app).await,
+        None => eprintln!("skipped: lessons on PostgreSQL (set SKOLEBRO_TEST_DATABASE_URL)"),
+    }
+}

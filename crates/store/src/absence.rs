@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use jiff::civil::Date;
-use skolebro_domain::absence::{LeaveState, Part, Reason};
+use skolebro_domain::absence::{self as rules, LeaveState, Part, Reason};
 use skolebro_domain::calendar::Holidays;
 use skolebro_domain::{ClassId, PersonId, SchoolId};
 use sqlx::any::AnyRow;
@@ -153,6 +153,29 @@ impl Store {
     ) -> Result<()> {
         sqlx::query("UPDATE school SET absence_warn_percent = $1 WHERE id = $2")
             .bind(percent.map(i64::from))
+            .bind(school_id.0)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// NO: how many lessons a day the school registers one by one; `None`: once a day.
+    pub async fn register_lessons(&self, school_id: SchoolId) -> Result<Option<u8>> {
+        let v: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT register_lessons FROM school WHERE id = $1")
+                .bind(school_id.0)
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(v.flatten().and_then(|n| u8::try_from(n).ok()))
+    }
+
+    pub async fn set_register_lessons(
+        &self,
+        school_id: SchoolId,
+        lessons: Option<u8>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE school SET register_lessons = $1 WHERE id = $2")
+            .bind(lessons.map(i64::from))
             .bind(school_id.0)
             .execute(&self.write)
             .await?;
@@ -394,10 +417,12 @@ impl Store {
         Ok(out)
     }
 
-    /// Records one session of a class's register in one transaction. Pupils marked absent
-    /// without a report get an unreported day of absence; the returned pupils are those newly
-    /// found absent without a report, whose guardians are to be told today. A pupil marked
-    /// present again loses an unreported day the register made.
+    /// Records one session of a class's register in one transaction. The unreported absence
+    /// of each pupil is then worked out from all of the day's marks (`sessions` are the day's
+    /// moments): a pupil absent without a report gets an unreported day or half day, and one
+    /// marked present everywhere again loses an unreported day the register made. Reported
+    /// absence is never touched. Returns the pupils newly found absent without a report, whose
+    /// guardians are to be told today.
     #[allow(clippy::too_many_arguments)]
     pub async fn record_register(
         &self,
@@ -405,11 +430,12 @@ impl Store {
         class_id: ClassId,
         day: Date,
         session: &str,
+        sessions: &[&str],
         marks: &[(PersonId, bool)],
-        half_days_if_absent: i64,
         marked_by: PersonId,
     ) -> Result<Vec<PersonId>> {
         let at = now();
+        let day_text = day.to_string();
         let mut newly_unreported = Vec::new();
         let mut tx = self.write.begin().await?;
         for (pupil, present) in marks {
@@ -423,42 +449,94 @@ impl Store {
             .bind(school_id.0)
             .bind(class_id.0)
             .bind(pupil.0)
-            .bind(day.to_string())
+            .bind(&day_text)
             .bind(session)
             .bind(i64::from(*present))
             .bind(marked_by.0)
             .bind(at)
             .execute(&mut *tx)
             .await?;
-            let existing: Option<String> = sqlx::query_scalar(
-                "SELECT reason FROM absence_day WHERE pupil_id = $1 AND day = $2 AND school_id = $3",
-            )
-            .bind(pupil.0)
-            .bind(day.to_string())
-            .bind(school_id.0)
-            .fetch_optional(&mut *tx)
-            .await?;
-            match (present, existing.as_deref()) {
-                (false, None) => {
+        }
+        // The day's absent marks of the class, and its recorded absence, in two reads.
+        let mut absent_at: HashMap<PersonId, Vec<String>> = HashMap::new();
+        for r in sqlx::query(
+            "SELECT pupil_id, session FROM register_mark \
+             WHERE class_id = $1 AND day = $2 AND school_id = $3 AND present = 0",
+        )
+        .bind(class_id.0)
+        .bind(&day_text)
+        .bind(school_id.0)
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            absent_at
+                .entry(PersonId(r.try_get("pupil_id")?))
+                .or_default()
+                .push(r.try_get("session")?);
+        }
+        let mut recorded: HashMap<PersonId, (String, Option<i64>, i64)> = HashMap::new();
+        for r in sqlx::query(
+            "SELECT d.pupil_id, d.reason, d.report_id, d.half_days FROM absence_day d \
+             JOIN enrolment e ON e.pupil_id = d.pupil_id AND e.school_id = d.school_id \
+             WHERE e.class_id = $1 AND d.day = $2 AND d.school_id = $3",
+        )
+        .bind(class_id.0)
+        .bind(&day_text)
+        .bind(school_id.0)
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            recorded.insert(
+                PersonId(r.try_get("pupil_id")?),
+                (
+                    r.try_get("reason")?,
+                    r.try_get("report_id")?,
+                    r.try_get("half_days")?,
+                ),
+            );
+        }
+        for (pupil, _) in marks {
+            let absent: Vec<&str> = absent_at
+                .get(pupil)
+                .map(|v| v.iter().map(String::as_str).collect())
+                .unwrap_or_default();
+            let wanted = rules::unreported_half_days(sessions, &absent);
+            let made_by_register = |r: &(String, Option<i64>, i64)| {
+                r.0 == Reason::Unreported.as_str() && r.1.is_none()
+            };
+            match (wanted, recorded.get(pupil)) {
+                (Some(half), None) => {
                     sqlx::query(
                         "INSERT INTO absence_day (school_id, pupil_id, day, half_days, reason) \
                          VALUES ($1, $2, $3, $4, 'unreported')",
                     )
                     .bind(school_id.0)
                     .bind(pupil.0)
-                    .bind(day.to_string())
-                    .bind(half_days_if_absent)
+                    .bind(&day_text)
+                    .bind(half)
                     .execute(&mut *tx)
                     .await?;
                     newly_unreported.push(*pupil);
                 }
-                (true, Some("unreported")) => {
+                (Some(half), Some(r)) if made_by_register(r) && r.2 != half => {
+                    sqlx::query(
+                        "UPDATE absence_day SET half_days = $1 WHERE pupil_id = $2 AND day = $3 \
+                         AND school_id = $4 AND reason = 'unreported' AND report_id IS NULL",
+                    )
+                    .bind(half)
+                    .bind(pupil.0)
+                    .bind(&day_text)
+                    .bind(school_id.0)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                (None, Some(r)) if made_by_register(r) => {
                     sqlx::query(
                         "DELETE FROM absence_day WHERE pupil_id = $1 AND day = $2 \
                          AND school_id = $3 AND reason = 'unreported' AND report_id IS NULL",
                     )
                     .bind(pupil.0)
-                    .bind(day.to_string())
+                    .bind(&day_text)
                     .bind(school_id.0)
                     .execute(&mut *tx)
                     .await?;

@@ -70,6 +70,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "need_based_conferences",
         include_str!("../migrations/sqlite/0007_need_based_conferences.sql"),
     ),
+    (
+        12,
+        "register_lessons",
+        include_str!("../migrations/sqlite/0012_register_lessons.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -106,6 +111,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "need_based_conferences",
         include_str!("../migrations/postgres/0007_need_based_conferences.sql"),
+    ),
+    (
+        12,
+        "register_lessons",
+        include_str!("../migrations/postgres/0012_register_lessons.sql"),
     ),
 ];
 

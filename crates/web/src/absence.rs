@@ -647,7 +647,8 @@ pub struct RegisterPupil {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RegisterJson {
     pub date: String,
-    /// DK: `morning` (grades 0–6), `morning` and `last_lesson` (7–10); NO: `day`.
+    /// DK: `morning` (grades 0–6), `morning` and `last_lesson` (7–10); NO: `day`, or
+    /// `lesson_1` … `lesson_N` when the school registers per lesson.
     pub sessions: Vec<String>,
     pub pupils: Vec<RegisterPupil>,
 }
@@ -713,7 +714,8 @@ async fn register_of(
         .store
         .register_marks(me.actor.school_id, class.id, day)
         .await?;
-    let sessions = rules::register_sessions(me.school.country, class.grade);
+    let lessons = state.store.register_lessons(me.actor.school_id).await?;
+    let sessions = rules::register_sessions(me.school.country, class.grade, lessons);
     Ok(RegisterJson {
         date: day.to_string(),
         sessions: sessions.iter().map(|s| (*s).to_owned()).collect(),
@@ -749,7 +751,8 @@ async fn record(
     session: &str,
     absent: &[i64],
 ) -> Result<Vec<i64>, WebError> {
-    let sessions = rules::register_sessions(me.school.country, class.grade);
+    let lessons = state.store.register_lessons(me.actor.school_id).await?;
+    let sessions = rules::register_sessions(me.school.country, class.grade, lessons);
     if !sessions.contains(&session) {
         return Err(WebError::Unprocessable(format!(
             "session: one of {}",
@@ -772,8 +775,6 @@ async fn record(
         .iter()
         .map(|p| (p.id, !absent.contains(&p.id.0)))
         .collect();
-    // Missing the first session is a day away; missing only the last lesson, half a day.
-    let half = if session == sessions[0] { 2 } else { 1 };
     let unreported = state
         .store
         .record_register(
@@ -781,8 +782,8 @@ async fn record(
             class.id,
             day,
             session,
+            sessions,
             &marks,
-            half,
             me.actor.person_id,
         )
         .await?;
@@ -882,7 +883,7 @@ async fn register_page(
         session_labels: register
             .sessions
             .iter()
-            .map(|s| (s.clone(), tr.t(&format!("absence-session-{s}"))))
+            .map(|s| (s.clone(), session_label(&tr, s)))
             .collect(),
         reason_labels: Reason::ALL
             .iter()
@@ -1050,6 +1051,18 @@ struct SettingsPage {
     school_set: bool,
     law_percent: u8,
     error: Option<String>,
+    /// NO: the school may register per lesson; the number of lessons, empty for once a day.
+    lessons_school_set: bool,
+    lessons: String,
+    max_lessons: u8,
+}
+
+/// A register session's name for the page: the law's moments by name, lessons by number.
+fn session_label(tr: &Tr, session: &str) -> String {
+    match session.strip_prefix("lesson_") {
+        Some(n) => tr.t1("absence-session-lesson", "number", n),
+        None => tr.t(&format!("absence-session-{session}")),
+    }
 }
 
 fn require_manager(me: &SignedIn) -> Result<(), WebError> {
@@ -1089,6 +1102,14 @@ async fn render_settings(
         school_set: p.absence_threshold_school_set,
         law_percent: p.absence_warn_percent,
         error,
+        lessons_school_set: me.school.country == skolebro_domain::Country::No,
+        lessons: state
+            .store
+            .register_lessons(me.actor.school_id)
+            .await?
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        max_lessons: rules::MAX_REGISTER_LESSONS,
     })?;
     if failed {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -1116,6 +1137,8 @@ struct SettingsForm {
     name: String,
     #[serde(default)]
     warn_percent: String,
+    #[serde(default)]
+    register_lessons: String,
 }
 
 async fn settings_form(
@@ -1173,6 +1196,30 @@ async fn settings_form(
                 .store
                 .set_absence_warn_percent(school, percent)
                 .await?;
+        }
+        "lessons" if me.school.country == skolebro_domain::Country::No => {
+            let value = form.register_lessons.trim();
+            let lessons = if value.is_empty() {
+                None
+            } else {
+                match value.parse::<u8>() {
+                    Ok(n) if (1..=rules::MAX_REGISTER_LESSONS).contains(&n) => Some(n),
+                    _ => {
+                        return render_settings(
+                            &state,
+                            &viewer,
+                            me,
+                            Some(tr.t1(
+                                "absence-error-lessons",
+                                "max",
+                                rules::MAX_REGISTER_LESSONS,
+                            )),
+                        )
+                        .await
+                    }
+                }
+            };
+            state.store.set_register_lessons(school, lessons).await?;
         }
         _ => return Err(WebError::BadRequest("action: unknown".into())),
     }

@@ -87,3 +87,10 @@ absence-session-day = Skoledagen
 absence-unreported-subject = { $name } er ikke i skole i dag
 absence-unreported-body = { $name } var ikke i skole i dag, { $date }, og vi har ikke fået en melding om fravær. Meld venligst fraværet, eller kontakt os.
 absence-register-future = En kommende dag: det fravær, der er meldt indtil nu. Fremmødet registreres på dagen.
+
+# Registration per lesson (NO schools only; kept in every language)
+absence-session-lesson = { $number }. time
+absence-lessons = Fravær pr. time
+absence-lessons-count = Antal timer om dagen, der registreres
+absence-lessons-hint = Tomt: fravær registreres én gang om dagen. Ellers 1 til { $max } timer.
+absence-error-lessons = Antallet af timer er et tal fra 1 til { $max }, eller tomt.

@@ -87,3 +87,10 @@ absence-session-day = The school day
 absence-unreported-subject = { $name } is not at school today
 absence-unreported-body = { $name } was not at school today, { $date }, and we have had no report of absence. Please report the absence or contact us.
 absence-register-future = A coming day: the absence reported so far. The register is marked on the day.
+
+# Registration per lesson
+absence-session-lesson = Lesson { $number }
+absence-lessons = Absence per lesson
+absence-lessons-count = Lessons a day to register
+absence-lessons-hint = Empty: absence is registered once a day. Otherwise 1 to { $max } lessons.
+absence-error-lessons = The number of lessons is a number from 1 to { $max }, or empty.

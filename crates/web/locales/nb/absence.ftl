@@ -87,3 +87,10 @@ absence-session-day = Skoledagen
 absence-unreported-subject = { $name } er ikke på skolen i dag
 absence-unreported-body = { $name } var ikke på skolen i dag, { $date }, og vi har ikke fått melding om fravær. Meld fraværet, eller ta kontakt med oss.
 absence-register-future = En kommende dag: fraværet som er meldt så langt. Oppmøtet registreres på dagen.
+
+# Registration per lesson
+absence-session-lesson = { $number }. time
+absence-lessons = Fravær per time
+absence-lessons-count = Antall timer om dagen som føres
+absence-lessons-hint = Tomt: fravær føres én gang om dagen. Ellers 1 til { $max } timer.
+absence-error-lessons = Antall timer er et tall fra 1 til { $max }, eller tomt.
