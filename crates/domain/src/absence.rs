@@ -129,6 +129,54 @@ pub fn category(reason: Reason, leave: Option<LeaveState>) -> Category {
     }
 }
 
+impl FromStr for Category {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Category::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| UnknownValue::new("absence category", s))
+    }
+}
+
+impl Reason {
+    /// The reason a school's own code of `category` is recorded as: what rates count it in.
+    pub fn of_category(category: Category) -> Reason {
+        match category {
+            Category::Illness => Reason::Illness,
+            Category::Leave => Reason::Leave,
+            Category::Unlawful => Reason::Unlawful,
+        }
+    }
+}
+
+/// Why a school's own absence code was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CodeProblem {
+    #[error("a code is 2 to 30 lower-case letters a–z, digits or _")]
+    Shape,
+    #[error("the code is one of the built-in reasons")]
+    Reserved,
+}
+
+/// A school's own absence code (ABS-1): a short machine name that staff give as the reason,
+/// counted in one category. Never one of the built-in reasons, so a code never changes what
+/// `illness` or `leave` mean.
+pub fn check_school_code(code: &str) -> Result<String, CodeProblem> {
+    let code = code.trim();
+    let shaped = (2..=30).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !shaped {
+        return Err(CodeProblem::Shape);
+    }
+    if code.parse::<Reason>().is_ok() {
+        return Err(CodeProblem::Reserved);
+    }
+    Ok(code.to_owned())
+}
+
 /// Part of a day away. A whole day is two halves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -386,6 +434,26 @@ impl PeriodAbsence {
             out.push(Flag::NotifyMunicipality);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod code_tests {
+    use super::*;
+
+    #[test]
+    fn school_codes_are_short_names_that_never_shadow_a_reason() {
+        assert_eq!(check_school_code(" doctor "), Ok("doctor".into()));
+        assert_eq!(check_school_code("exam_2"), Ok("exam_2".into()));
+        assert_eq!(check_school_code("x"), Err(CodeProblem::Shape));
+        assert_eq!(check_school_code("Doctor"), Err(CodeProblem::Shape));
+        assert_eq!(check_school_code("læge"), Err(CodeProblem::Shape));
+        assert_eq!(check_school_code("<script>"), Err(CodeProblem::Shape));
+        assert_eq!(check_school_code(&"a".repeat(31)), Err(CodeProblem::Shape));
+        assert_eq!(check_school_code("illness"), Err(CodeProblem::Reserved));
+        assert_eq!(check_school_code("unreported"), Err(CodeProblem::Reserved));
+        assert_eq!(Reason::of_category(Category::Leave), Reason::Leave);
+        assert_eq!("unlawful".parse::<Category>(), Ok(Category::Unlawful));
     }
 }
 

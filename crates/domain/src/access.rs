@@ -123,6 +123,8 @@ pub enum Action {
     DecideLeave,
     /// Run the school's settings: calendar, thresholds, message settings.
     ManageSchool,
+    /// Read the school's own absence codes to record absence with (ABS-1): its staff.
+    UseAbsenceCodes,
     /// Raise a wellbeing concern about a child (ABS-4): guardians with custody.
     RaiseConcern,
     /// Open a case about a pupil (ABS-3, WEL-1): the pupil's staff and leaders.
@@ -428,6 +430,9 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
             },
         ) => actor.is_leader_of(school_id) || actor.contact_teacher_of_any(classes),
         (Action::ManageSchool, Resource::School { school_id }) => actor.is_leader_of(school_id),
+        (Action::UseAbsenceCodes, Resource::School { school_id }) => {
+            actor.is_leader_of(school_id) || actor.has(Role::Staff)
+        }
 
         // Cases (ABS-3, ABS-4, WEL-1). A concern is raised by a guardian with custody; cases
         // are opened by the pupil's staff; a case is read and worked on by its people only.
@@ -1149,6 +1154,26 @@ mod tests {
             assert!(!may(&a, Action::PlanConferences, &class));
             assert!(!may(&a, Action::ViewConferenceRound, &class));
         }
+    }
+
+    #[test]
+    fn the_schools_absence_codes_are_for_its_staff() {
+        let school = Resource::School { school_id: SCHOOL };
+        for a in [
+            leader(),
+            contact_teacher(),
+            subject_teacher(),
+            other_teacher(),
+        ] {
+            assert!(may(&a, Action::UseAbsenceCodes, &school));
+        }
+        for a in [guardian(Access::Full), guardian(Access::Info), pupil()] {
+            assert!(!may(&a, Action::UseAbsenceCodes, &school));
+        }
+        let elsewhere = Resource::School {
+            school_id: SchoolId(SCHOOL.0 + 1),
+        };
+        assert!(!may(&leader(), Action::UseAbsenceCodes, &elsewhere));
     }
 
     #[test]

@@ -613,7 +613,127 @@ async fn a_guardian_reports_on_the_page(app: TestApp) {
     assert_eq!(r.status(), 403);
 }
 
+/// ABS-1: the school's own codes. Leaders add them, each counted in one category; staff give
+/// them as the reason; guardians cannot; a code never shadows a built-in reason nor moves to
+/// another category once reports may count in it.
+async fn the_schools_own_codes(app: TestApp) {
+    let leader = app.token("leader1").await;
+    let teacher = app.token("teacher1").await;
+    let g1 = app.token("guardian1").await;
+    let pupil1 = app.id_of("pupil1").await.0;
+    let (status, _) = post(
+        &app,
+        &leader,
+        "/api/v1/absence-codes",
+        json!({"code": "doctor", "label": "Lægebesøg", "category": "leave"}),
+    )
+    .await;
+    assert_eq!(status, 204);
+    for (body, field) in [
+        (
+            json!({"code": "illness", "label": "Syg", "category": "illness"}),
+            "code",
+        ),
+        (
+            json!({"code": "Læge", "label": "Syg", "category": "illness"}),
+            "code",
+        ),
+        (
+            json!({"code": "exam", "label": "Prøve", "category": "holiday"}),
+            "category",
+        ),
+        (
+            json!({"code": "exam", "label": "", "category": "leave"}),
+            "label",
+        ),
+        (
+            json!({"code": "exam", "label": "<b>x</b>\nline", "category": "leave"}),
+            "label",
+        ),
+    ] {
+        let (status, problem) = post(&app, &leader, "/api/v1/absence-codes", body).await;
+        assert_eq!(status, 422, "{problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with(field),
+            "{problem}"
+        );
+    }
+    let (status, _) = post(
+        &app,
+        &leader,
+        "/api/v1/absence-codes",
+        json!({"code": "doctor", "label": "Læge", "category": "unlawful"}),
+    )
+    .await;
+    assert_eq!(status, 409, "a code keeps its category");
+    let (status, codes) = app.api_get(Some(&teacher), "/api/v1/absence-codes").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        codes,
+        json!([{"code": "doctor", "label": "Lægebesøg", "category": "leave"}])
+    );
+    let (status, _) = app.api_get(Some(&g1), "/api/v1/absence-codes").await;
+    assert_eq!(status, 404);
+
+    // Staff record with the code; it counts as granted leave.
+    let day = previous_school_day().to_string();
+    let (status, created) = post(
+        &app,
+        &teacher,
+        &format!("/api/v1/pupils/{pupil1}/absences"),
+        json!({"from": day, "reason": "doctor", "part": "morning"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let (_, reports) = app
+        .api_get(Some(&teacher), &format!("/api/v1/pupils/{pupil1}/absences"))
+        .await;
+    let report = reports
+        .as_array()
+        .expect("reports")
+        .iter()
+        .find(|r| r["id"] == created["id"])
+        .expect("the report")
+        .clone();
+    assert_eq!(report["reason"], "leave");
+    assert_eq!(report["code"], "doctor");
+    assert_eq!(report["leave_state"], "granted");
+    // A guardian gives illness or leave only; an unknown code is refused for staff too.
+    let (status, _) = post(
+        &app,
+        &g1,
+        &format!("/api/v1/pupils/{pupil1}/absences"),
+        json!({"from": next_school_day().to_string(), "reason": "doctor"}),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, _) = post(
+        &app,
+        &teacher,
+        &format!("/api/v1/pupils/{pupil1}/absences"),
+        json!({"from": day, "reason": "dentist"}),
+    )
+    .await;
+    assert_eq!(status, 422);
+    // The settings page lists it for leaders.
+    let page = app
+        .signed_in("leader1")
+        .await
+        .get(app.url("/settings/absence"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(page.contains("Lægebesøg"));
+}
+
 on_both_databases!(
+    the_schools_own_codes,
     guardians_report_and_correct_the_same_day,
     who_may_report_and_what_is_refused,
     the_register_shows_reports_and_tells_families_of_the_unreported,

@@ -579,6 +579,22 @@ fn routes() -> Vec<Route> {
             deny: 404,
         },
         Route {
+            method: "GET",
+            pattern: "/api/v1/absence-codes",
+            kind: Kind::Api,
+            allowed: &[Leader, ContactTeacher, SubjectTeacher, OtherTeacher],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/absence-codes",
+            kind: Kind::Json(r#"{"code": "doctor", "label": "Lægebesøg", "category": "leave"}"#),
+            allowed: &[Leader],
+            ok: 204,
+            deny: 404,
+        },
+        Route {
             method: "POST",
             pattern: "/api/v1/pupils/{id}/absences",
             kind: Kind::Json(r#"{"from": "{freshday}", "reason": "illness"}"#),
@@ -1544,6 +1560,7 @@ async fn fresh_report(app: &TestApp, cast: &Cast, leave: bool) -> i64 {
     }
     app.store
         .report_absence(&skolebro_store::absence::NewReport {
+            code: None,
             school_id: school,
             pupil_id: skolebro_domain::PersonId(cast.pupil_id),
             reported_by: skolebro_domain::PersonId(cast.teacher_id),

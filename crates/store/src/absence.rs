@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use jiff::civil::Date;
-use skolebro_domain::absence::{self as rules, LeaveState, Part, Reason};
+use skolebro_domain::absence::{self as rules, Category, LeaveState, Part, Reason};
 use skolebro_domain::calendar::Holidays;
 use skolebro_domain::{ClassId, PersonId, SchoolId};
 use sqlx::any::AnyRow;
@@ -31,6 +31,16 @@ pub struct AbsenceReport {
     pub leave_state: Option<LeaveState>,
     pub note: Option<String>,
     pub created_at: i64,
+    /// The school's own code the report was given with (`reason` is its category's).
+    pub code: Option<String>,
+}
+
+/// A school's own absence code (ABS-1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchoolCode {
+    pub code: String,
+    pub label: String,
+    pub category: Category,
 }
 
 /// A new report, checked by the caller.
@@ -43,6 +53,9 @@ pub struct NewReport<'a> {
     pub to: Date,
     pub part: Option<Part>,
     pub reason: Reason,
+    /// The school's own code, when staff gave one; `reason` is then its category's and leave
+    /// given this way is granted (staff record it).
+    pub code: Option<&'a str>,
     pub note: Option<&'a str>,
     /// The school days the report covers (the caller knows the calendar).
     pub days: &'a [Date],
@@ -83,11 +96,12 @@ fn report_from_row(r: &AnyRow) -> Result<AbsenceReport> {
             .transpose()?,
         note: r.try_get("note")?,
         created_at: r.try_get("created_at")?,
+        code: r.try_get("code")?,
     })
 }
 
 const REPORT_COLUMNS: &str = "r.id AS report_id, r.pupil_id, r.from_day, r.to_day, r.part, \
-     r.reason, r.leave_state, r.note, r.created_at, p.id, p.given_name, p.family_name";
+     r.reason, r.leave_state, r.note, r.created_at, r.code, p.id, p.given_name, p.family_name";
 
 impl Store {
     /// The school's holidays in a period.
@@ -159,6 +173,54 @@ impl Store {
         Ok(())
     }
 
+    /// The school's own absence codes, by code.
+    pub async fn absence_codes(&self, school_id: SchoolId) -> Result<Vec<SchoolCode>> {
+        sqlx::query(
+            "SELECT code, label, category FROM absence_code WHERE school_id = $1 ORDER BY code",
+        )
+        .bind(school_id.0)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(SchoolCode {
+                code: r.try_get("code")?,
+                label: r.try_get("label")?,
+                category: parse(r.try_get("category")?)?,
+            })
+        })
+        .collect()
+    }
+
+    /// Adds or renames a code; its category never changes once given, so reports already
+    /// made keep counting where they were counted.
+    pub async fn add_absence_code(&self, school_id: SchoolId, code: &SchoolCode) -> Result<()> {
+        let existing: Option<String> = sqlx::query_scalar(
+            "SELECT category FROM absence_code WHERE school_id = $1 AND code = $2",
+        )
+        .bind(school_id.0)
+        .bind(&code.code)
+        .fetch_optional(&self.write)
+        .await?;
+        if existing.is_some_and(|c| c != code.category.as_str()) {
+            return Err(StoreError::Conflict(format!(
+                "the code {} is already counted in another category",
+                code.code
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO absence_code (school_id, code, label, category) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (school_id, code) DO UPDATE SET label = excluded.label",
+        )
+        .bind(school_id.0)
+        .bind(&code.code)
+        .bind(&code.label)
+        .bind(code.category.as_str())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
     /// NO: how many lessons a day the school registers one by one; `None`: once a day.
     pub async fn register_lessons(&self, school_id: SchoolId) -> Result<Option<u8>> {
         let v: Option<Option<i64>> =
@@ -216,11 +278,15 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let leave = (new.reason == Reason::Leave).then_some(LeaveState::Requested);
+        let leave = (new.reason == Reason::Leave).then_some(if new.code.is_some() {
+            LeaveState::Granted
+        } else {
+            LeaveState::Requested
+        });
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO absence_report (school_id, pupil_id, reported_by, from_day, to_day, part, \
-             reason, leave_state, note, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+             reason, leave_state, note, created_at, code) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(new.school_id.0)
         .bind(new.pupil_id.0)
@@ -232,6 +298,7 @@ impl Store {
         .bind(leave.map(LeaveState::as_str))
         .bind(new.note)
         .bind(now())
+        .bind(new.code)
         .fetch_one(&mut *tx)
         .await?;
         let half = skolebro_domain::absence::half_days(new.part);

@@ -72,8 +72,8 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         12,
-        "register_lessons",
-        include_str!("../migrations/sqlite/0012_register_lessons.sql"),
+        "absence_school_rules",
+        include_str!("../migrations/sqlite/0012_absence_school_rules.sql"),
     ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -114,8 +114,8 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         12,
-        "register_lessons",
-        include_str!("../migrations/postgres/0012_register_lessons.sql"),
+        "absence_school_rules",
+        include_str!("../migrations/postgres/0012_absence_school_rules.sql"),
     ),
 ];
 

@@ -22,7 +22,7 @@ use skolebro_domain::contact_hours::ContactHours;
 use skolebro_domain::messages::MessageKind;
 use skolebro_domain::profile::profile;
 use skolebro_domain::{may, Action, ClassId, PersonId, Resource};
-use skolebro_store::absence::{AbsenceReport, AbsenceTotals, NewReport};
+use skolebro_store::absence::{AbsenceReport, AbsenceTotals, NewReport, SchoolCode};
 use skolebro_store::messages::NewThread;
 use skolebro_store::people::{ClassSummary, PupilDetail};
 use utoipa::ToSchema;
@@ -51,6 +51,7 @@ pub fn routes() -> Router<AppState> {
             axum::routing::delete(api_withdraw),
         )
         .route("/api/v1/pupils/{id}/absence-rates", get(api_rates))
+        .route("/api/v1/absence-codes", get(api_codes).post(api_add_code))
         .route(
             "/api/v1/classes/{id}/register",
             get(api_register).post(api_record_register),
@@ -180,8 +181,19 @@ async fn make_report(
             Err(_) => return unprocessable(format!("to: {}", tr.t("absence-error-date"))),
         },
     };
-    let Ok(reason) = req.reason.parse::<Reason>() else {
-        return unprocessable(format!("reason: {}", tr.t("absence-error-reason")));
+    let staff = me.is_staff();
+    // A built-in reason, or (staff only) one of the school's own codes, counted in its category.
+    let (reason, code) = match req.reason.trim().parse::<Reason>() {
+        Ok(r) => (r, None),
+        Err(_) if staff => {
+            let wanted = req.reason.trim();
+            let codes = state.store.absence_codes(me.actor.school_id).await?;
+            match codes.into_iter().find(|c| c.code == wanted) {
+                Some(c) => (Reason::of_category(c.category), Some(c.code)),
+                None => return unprocessable(format!("reason: {}", tr.t("absence-error-reason"))),
+            }
+        }
+        Err(_) => return unprocessable(format!("reason: {}", tr.t("absence-error-reason"))),
     };
     let part = match req.part.as_deref().filter(|p| !p.is_empty()) {
         None => None,
@@ -197,7 +209,6 @@ async fn make_report(
             Err(p) => return unprocessable(format!("note: {p}")),
         },
     };
-    let staff = me.is_staff();
     if reason == Reason::Unreported || (!staff && !reason.guardian_may_report()) {
         return unprocessable(format!("reason: {}", tr.t("absence-error-reason")));
     }
@@ -228,6 +239,7 @@ async fn make_report(
             to,
             part,
             reason,
+            code: code.as_deref(),
             note: note.as_deref(),
             days: &days,
             replace: staff,
@@ -1055,6 +1067,18 @@ struct SettingsPage {
     lessons_school_set: bool,
     lessons: String,
     max_lessons: u8,
+    /// The school's own codes: (code, label, category label).
+    codes: Vec<(String, String, String)>,
+    categories: Vec<(String, String)>,
+}
+
+/// A category's name in the school's country's terms (NO: valid / invalid absence).
+fn category_label(tr: &Tr, country: skolebro_domain::Country, c: Category) -> String {
+    tr.t(&format!(
+        "absence-category-{}-{}",
+        c.as_str(),
+        country.as_str()
+    ))
 }
 
 /// A register session's name for the page: the law's moments by name, lessons by number.
@@ -1110,6 +1134,25 @@ async fn render_settings(
             .map(|n| n.to_string())
             .unwrap_or_default(),
         max_lessons: rules::MAX_REGISTER_LESSONS,
+        codes: state
+            .store
+            .absence_codes(me.actor.school_id)
+            .await?
+            .into_iter()
+            .map(|c| {
+                let category = category_label(&viewer.tr, me.school.country, c.category);
+                (c.code, c.label, category)
+            })
+            .collect(),
+        categories: Category::ALL
+            .iter()
+            .map(|c| {
+                (
+                    c.as_str().to_owned(),
+                    category_label(&viewer.tr, me.school.country, *c),
+                )
+            })
+            .collect(),
     })?;
     if failed {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -1139,6 +1182,12 @@ struct SettingsForm {
     warn_percent: String,
     #[serde(default)]
     register_lessons: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    category: String,
 }
 
 async fn settings_form(
@@ -1221,6 +1270,19 @@ async fn settings_form(
             };
             state.store.set_register_lessons(school, lessons).await?;
         }
+        "add_code" => {
+            let code = match school_code(&tr, &form.code, &form.label, &form.category) {
+                Ok(c) => c,
+                Err(e) => return render_settings(&state, &viewer, me, Some(e)).await,
+            };
+            match state.store.add_absence_code(school, &code).await {
+                Ok(()) => {}
+                Err(skolebro_store::StoreError::Conflict(m)) => {
+                    return render_settings(&state, &viewer, me, Some(m)).await
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         _ => return Err(WebError::BadRequest("action: unknown".into())),
     }
     Ok(Redirect::to("/settings/absence").into_response())
@@ -1275,6 +1337,9 @@ pub struct ReportJson {
     pub reported_by: String,
     /// RFC 3339.
     pub created_at: String,
+    /// The school's own code the report was given with; `reason` is its category's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// A pupil's absence reports, newest first.
@@ -1308,9 +1373,102 @@ pub async fn api_reports(
                 created_at: Timestamp::from_second(r.created_at)
                     .map(|t| t.to_string())
                     .unwrap_or_default(),
+                code: r.code,
             })
             .collect(),
     ))
+}
+
+/// A school's own absence code (ABS-1).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AbsenceCodeJson {
+    /// 2 to 30 of `a-z`, `0-9`, `_`; never a built-in reason. Staff give it as `reason`.
+    pub code: String,
+    /// What the school calls it, up to 60 characters.
+    pub label: String,
+    /// `illness`, `leave` or `unlawful`: what rates count it in. Fixed once given.
+    pub category: String,
+}
+
+/// The school's own absence codes: for its staff.
+#[utoipa::path(get, path = "/api/v1/absence-codes", tag = "absence", security(("bearer" = [])),
+    responses((status = 200, body = Vec<AbsenceCodeJson>), (status = 404)))]
+pub async fn api_codes(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Json<Vec<AbsenceCodeJson>>, WebError> {
+    let me = viewer.require()?;
+    let school = Resource::School {
+        school_id: me.actor.school_id,
+    };
+    if !may(&me.actor, Action::UseAbsenceCodes, &school) {
+        return Err(WebError::NotFound);
+    }
+    Ok(Json(
+        state
+            .store
+            .absence_codes(me.actor.school_id)
+            .await?
+            .into_iter()
+            .map(|c| AbsenceCodeJson {
+                code: c.code,
+                label: c.label,
+                category: c.category.as_str().to_owned(),
+            })
+            .collect(),
+    ))
+}
+
+/// Add (or rename) one of the school's own absence codes: leaders.
+#[utoipa::path(post, path = "/api/v1/absence-codes", tag = "absence", security(("bearer" = [])),
+    request_body = AbsenceCodeJson,
+    responses((status = 204), (status = 404), (status = 409, description = "The code counts in another category"),
+        (status = 422)))]
+pub async fn api_add_code(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Json(req): Json<AbsenceCodeJson>,
+) -> Result<StatusCode, WebError> {
+    let me = viewer.require()?;
+    require_manager(me)?;
+    let code = school_code(&viewer.tr, &req.code, &req.label, &req.category)
+        .map_err(WebError::Unprocessable)?;
+    match state
+        .store
+        .add_absence_code(me.actor.school_id, &code)
+        .await
+    {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(skolebro_store::StoreError::Conflict(m)) => Err(WebError::Conflict(m)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A school code from its three fields, or the field-named reason it is refused.
+fn school_code(tr: &Tr, code: &str, label: &str, category: &str) -> Result<SchoolCode, String> {
+    let code = rules::check_school_code(code).map_err(|p| {
+        format!(
+            "code: {}",
+            tr.t(&format!("absence-error-code-{}", code_problem(p)))
+        )
+    })?;
+    let label = skolebro_domain::text::single_line(label, 60).map_err(|p| format!("label: {p}"))?;
+    let category = category
+        .trim()
+        .parse::<Category>()
+        .map_err(|_| format!("category: {}", tr.t("absence-error-category")))?;
+    Ok(SchoolCode {
+        code,
+        label,
+        category,
+    })
+}
+
+fn code_problem(p: rules::CodeProblem) -> &'static str {
+    match p {
+        rules::CodeProblem::Shape => "shape",
+        rules::CodeProblem::Reserved => "reserved",
+    }
 }
 
 /// Withdraw a report: guardians on the day it was made, staff at any time.

@@ -97,6 +97,8 @@ impl Modify for SharedResponses {
         crate::absence::api_report,
         crate::absence::api_reports,
         crate::absence::api_withdraw,
+        crate::absence::api_codes,
+        crate::absence::api_add_code,
         crate::absence::api_rates,
         crate::absence::api_register,
         crate::absence::api_record_register,

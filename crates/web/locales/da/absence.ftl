@@ -94,3 +94,13 @@ absence-lessons = Fravær pr. time
 absence-lessons-count = Antal timer om dagen, der registreres
 absence-lessons-hint = Tomt: fravær registreres én gang om dagen. Ellers 1 til { $max } timer.
 absence-error-lessons = Antallet af timer er et tal fra 1 til { $max }, eller tomt.
+
+# The school's own absence codes
+absence-codes = Skolens egne fraværskoder
+absence-codes-hint = Personalet kan bruge skolens egne koder som årsag. Hver kode tæller i én kategori, som ikke kan ændres bagefter.
+absence-code = Kode (små bogstaver a–z, tal og _)
+absence-code-label = Navn
+absence-code-category = Tæller som
+absence-error-code-shape = En kode er 2 til 30 små bogstaver a–z, tal eller _.
+absence-error-code-reserved = Koden er allerede en af de faste årsager.
+absence-error-category = Vælg en af kategorierne.

@@ -94,3 +94,13 @@ absence-lessons = Absence per lesson
 absence-lessons-count = Lessons a day to register
 absence-lessons-hint = Empty: absence is registered once a day. Otherwise 1 to { $max } lessons.
 absence-error-lessons = The number of lessons is a number from 1 to { $max }, or empty.
+
+# The school's own absence codes
+absence-codes = The school's own absence codes
+absence-codes-hint = Staff can give the school's own codes as the reason. Each code counts in one category, which cannot be changed later.
+absence-code = Code (lower-case a–z, digits and _)
+absence-code-label = Name
+absence-code-category = Counts as
+absence-error-code-shape = A code is 2 to 30 lower-case letters a–z, digits or _.
+absence-error-code-reserved = The code is already one of the built-in reasons.
+absence-error-category = Choose one of the categories.

@@ -94,3 +94,13 @@ absence-lessons = Fravær per time
 absence-lessons-count = Antall timer om dagen som føres
 absence-lessons-hint = Tomt: fravær føres én gang om dagen. Ellers 1 til { $max } timer.
 absence-error-lessons = Antall timer er et tall fra 1 til { $max }, eller tomt.
+
+# The school's own absence codes
+absence-codes = Skolens egne fraværskoder
+absence-codes-hint = Personalet kan bruke skolens egne koder som årsak. Hver kode teller i én kategori, som ikke kan endres senere.
+absence-code = Kode (små bokstaver a–z, tall og _)
+absence-code-label = Navn
+absence-code-category = Teller som
+absence-error-code-shape = En kode er 2 til 30 små bokstaver a–z, tall eller _.
+absence-error-code-reserved = Koden er allerede en av de faste årsakene.
+absence-error-category = Velg en av kategoriene.
