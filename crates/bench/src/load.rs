@@ -67,6 +67,10 @@ pub enum Journey {
     /// journey ends when all have reported. Use `--users` for the number of families (5 % of a
     /// 30,000-pupil municipality is 1,500).
     Absence,
+    /// Booking night (CON-1): every signed-in guardian books a conference for their child at
+    /// once, among the first free times, retrying after a conflict; then every acknowledged
+    /// booking is read back (none lost, none double). Needs rounds: `seed --booking-night`.
+    Booking,
 }
 
 impl Journey {
@@ -78,21 +82,22 @@ impl Journey {
             Journey::Thread => "thread",
             Journey::Morning => "morning",
             Journey::Absence => "absence",
+            Journey::Booking => "booking",
         }
     }
 }
 
 /// A signed-in guardian: a client of their own (their connections, their cookie) and a token.
-struct User {
-    name: String,
-    client: reqwest::Client,
+pub(crate) struct User {
+    pub name: String,
+    pub client: reqwest::Client,
     /// The same person's client without cookies, for the ceiling.
-    bare: reqwest::Client,
-    token: String,
-    person_id: i64,
-    thread_id: Option<i64>,
-    /// The user's first child, for absence reports.
-    child_id: Option<i64>,
+    pub bare: reqwest::Client,
+    pub token: String,
+    pub person_id: i64,
+    pub thread_id: Option<i64>,
+    /// The user's first child, for absence reports and bookings.
+    pub child_id: Option<i64>,
 }
 
 /// What one journey came to.
@@ -348,6 +353,8 @@ fn steps(journey: Journey, base: &str, user: &User) -> Vec<(String, As)> {
             (format!("{base}/overview"), As::Browser),
             (format!("{base}/messages"), As::Browser),
         ],
+        // Played by its own runner (`booking::run_booking_night`), never by the loop.
+        Journey::Booking => vec![(String::new(), As::Report)],
         Journey::Absence => vec![(
             format!(
                 "{base}/api/v1/pupils/{}/absences",
@@ -359,11 +366,25 @@ fn steps(journey: Journey, base: &str, user: &User) -> Vec<(String, As)> {
 }
 
 #[derive(Default)]
-struct WorkerLog {
-    latencies: Vec<Duration>,
-    journeys: u64,
-    errors: u64,
-    first_error: Option<String>,
+pub(crate) struct WorkerLog {
+    pub latencies: Vec<Duration>,
+    pub journeys: u64,
+    pub errors: u64,
+    pub first_error: Option<String>,
+    /// Answers of 409 that the journey expects and retries (a slot taken first by another).
+    pub conflicts: u64,
+}
+
+impl WorkerLog {
+    pub fn absorb(&mut self, other: WorkerLog) {
+        self.latencies.extend(other.latencies);
+        self.journeys += other.journeys;
+        self.errors += other.errors;
+        self.conflicts += other.conflicts;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+    }
 }
 
 async fn worker(
@@ -495,6 +516,9 @@ async fn run_journey(
 ) -> Result<Outcome, String> {
     if journey == Journey::Absence {
         return run_absence_rush(args, base, users).await;
+    }
+    if journey == Journey::Booking {
+        return crate::booking::run_booking_night(args.concurrency, base, users).await;
     }
     let start = Instant::now();
     let measure_from = start + args.warmup;

@@ -6,6 +6,7 @@
 //!   with the static-asset ceiling.
 //! - `seed`: a demo school with a message history, for `skolebro demo` to serve to `load`.
 
+mod booking;
 mod database;
 mod load;
 mod messages;
@@ -55,6 +56,9 @@ struct SeedArgs {
     /// Password of every demo login.
     #[arg(long, env = "SKOLEBRO_DEMO_PASSWORD", default_value = "demo")]
     demo_password: String,
+    /// Also open a conference round for every class, for the `booking` journey of `load`.
+    #[arg(long)]
+    booking_night: bool,
 }
 
 async fn seed(args: &SeedArgs) -> Result<(), String> {
@@ -115,6 +119,14 @@ async fn seed(args: &SeedArgs) -> Result<(), String> {
         h.participants,
         t.elapsed().as_secs_f64()
     );
+    if args.booking_night {
+        let t = Instant::now();
+        let (rounds, slots) = booking::open_rounds(&store, demo.school_id).await?;
+        println!(
+            "booking night: {rounds} rounds with {slots} slots in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
     store.close().await;
     Ok(())
 }
