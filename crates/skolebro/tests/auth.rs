@@ -340,7 +340,57 @@ async fn api_tokens_sign_in_and_out(app: TestApp) {
     assert_eq!(r.status(), 401);
 }
 
+/// A login storm is shed, not queued without end: far more password sign-ins at once than the
+/// server can check are answered 200 or 503 with Retry-After (never an error, never a hang), and
+/// a person already signed in is served meanwhile.
+async fn a_login_storm_is_shed_with_retry_after(app: TestApp) {
+    let token = app.token("guardian1").await;
+    let mut storm = tokio::task::JoinSet::new();
+    for _ in 0..160 {
+        let client = app.client();
+        let url = app.url("/api/v1/session");
+        storm.spawn(async move {
+            let r = client
+                .post(url)
+                .json(&serde_json::json!({"username": "guardian2", "password": common::PASSWORD}))
+                .send()
+                .await
+                .expect("answer");
+            let retry = r.headers().get("retry-after").cloned();
+            (r.status().as_u16(), retry)
+        });
+    }
+    let (status, _) = app.api_get(Some(&token), "/api/v1/me").await;
+    assert_eq!(status, 200, "a signed-in person is served during the storm");
+    let (mut ok, mut shed) = (0, 0);
+    while let Some(done) = storm.join_next().await {
+        let (status, retry) = done.expect("request task");
+        match status {
+            200 => ok += 1,
+            503 => {
+                shed += 1;
+                let secs: u64 = retry
+                    .and_then(|v| v.to_str().ok()?.parse().ok())
+                    .expect("Retry-After in seconds");
+                assert!((1..=60).contains(&secs));
+            }
+            other => panic!("a sign-in in the storm got {other}"),
+        }
+    }
+    assert!(ok >= 2, "some sign-ins went through ({ok})");
+    assert!(
+        shed > 0,
+        "160 at once on this machine are more than it checks at once"
+    );
+    // When the storm has passed, signing in works again.
+    let (status, _) = app
+        .api_get(Some(&app.token("guardian2").await), "/api/v1/me")
+        .await;
+    assert_eq!(status, 200);
+}
+
 on_both_databases!(
+    a_login_storm_is_shed_with_retry_after,
     wrong_password_and_unknown_user_get_the_same_answer,
     sixth_wrong_password_in_a_minute_is_throttled_even_when_right,
     forms_without_the_csrf_token_are_refused,

@@ -61,6 +61,53 @@ pub enum SignIn {
     Throttled {
         retry_after_secs: i64,
     },
+    /// Too many password checks at once (a login storm): try again shortly. Nothing was
+    /// checked and nothing counts against the account.
+    Busy {
+        retry_after_secs: i64,
+    },
+}
+
+/// Bounds the password checks running at once. argon2id is slow and memory-hard by design, so
+/// a storm of sign-ins would otherwise take every core and slow down everyone already signed
+/// in. One check per core runs; a bounded number wait briefly; the rest are shed at once with
+/// "busy, try again" (503 with Retry-After) instead of queueing without end.
+#[derive(Debug)]
+pub struct PasswordGate {
+    permits: tokio::sync::Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+    max_waiting: usize,
+}
+
+/// How long a sign-in waits for a free password check before it is shed.
+const GATE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Default for PasswordGate {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        PasswordGate {
+            permits: tokio::sync::Semaphore::new(cores),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+            max_waiting: 16 * cores,
+        }
+    }
+}
+
+impl PasswordGate {
+    /// A slot to check one password in, or `None` when the server is too busy to check it soon.
+    async fn enter(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        use std::sync::atomic::Ordering;
+        if let Ok(p) = self.permits.try_acquire() {
+            return Some(p);
+        }
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        let permit = tokio::time::timeout(GATE_WAIT, self.permits.acquire()).await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        permit.ok().and_then(Result::ok)
+    }
 }
 
 /// What kind of client a session serves.
@@ -124,6 +171,11 @@ impl Store {
         let (found, hash) = match &row {
             Some(r) => (true, r.try_get::<String, _>("password_hash")?),
             None => (false, DECOY_HASH.clone()),
+        };
+        let Some(_permit) = self.password_gate.enter().await else {
+            return Ok(SignIn::Busy {
+                retry_after_secs: GATE_WAIT.as_secs() as i64,
+            });
         };
         let password = password.to_owned();
         let good = tokio::task::spawn_blocking(move || verify_password(&password, &hash))

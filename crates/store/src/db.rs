@@ -27,6 +27,8 @@ pub struct Store {
     pub(crate) read: AnyPool,
     backend: Backend,
     url: String,
+    /// Password checks (argon2id) at once: one per core, and a bounded queue.
+    pub(crate) password_gate: std::sync::Arc<crate::auth::PasswordGate>,
 }
 
 /// The current instant, in whole seconds since the epoch (UTC).
@@ -175,6 +177,7 @@ impl Store {
                     read,
                     backend,
                     url: url.to_owned(),
+                    password_gate: Default::default(),
                 }
             }
             Backend::Postgres => {
@@ -188,6 +191,7 @@ impl Store {
                     read: pool,
                     backend,
                     url: url.to_owned(),
+                    password_gate: Default::default(),
                 }
             }
         };

@@ -108,6 +108,11 @@ async fn login(
             tr.t1("login-throttled", "seconds", retry_after_secs),
             Some(retry_after_secs),
         ),
+        SignIn::Busy { retry_after_secs } => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            tr.t1("login-busy", "seconds", retry_after_secs),
+            Some(retry_after_secs),
+        ),
     };
     let mut response = html(&LoginPage {
         chrome: viewer.chrome(),
@@ -259,6 +264,7 @@ pub async fn api_create_session(
         SignIn::Throttled { retry_after_secs } => {
             Err(WebError::TooManyRequests { retry_after_secs })
         }
+        SignIn::Busy { retry_after_secs } => Err(WebError::Busy { retry_after_secs }),
     }
 }
 

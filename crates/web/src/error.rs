@@ -40,6 +40,10 @@ pub enum WebError {
     TooManyRequests { retry_after_secs: i64 },
     #[error("service unavailable")]
     Unavailable,
+    /// 503 with Retry-After: the server sheds this request to stay fast for the rest (a storm
+    /// of password sign-ins).
+    #[error("busy")]
+    Busy { retry_after_secs: i64 },
     #[error("internal error")]
     Internal,
 }
@@ -65,7 +69,7 @@ impl WebError {
             WebError::PayloadTooLarge | WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             WebError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            WebError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Unavailable | WebError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -114,7 +118,9 @@ impl IntoResponse for WebError {
             _ => String::new(),
         };
         response.extensions_mut().insert(ErrorDetail(detail));
-        if let WebError::TooManyRequests { retry_after_secs } = self {
+        if let WebError::TooManyRequests { retry_after_secs }
+        | WebError::Busy { retry_after_secs } = self
+        {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.max(1).to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }

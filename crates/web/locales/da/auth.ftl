@@ -5,6 +5,7 @@ login-password = Adgangskode
 login-submit = Log ind
 login-wrong = Brugernavnet eller adgangskoden er forkert.
 login-throttled = For mange forsøg. Prøv igen om { $seconds } sekunder.
+login-busy = Mange logger ind lige nu. Prøv igen om { $seconds } sekunder.
 password-title = Skift adgangskode
 password-current = Nuværende adgangskode
 password-new = Ny adgangskode

@@ -5,6 +5,7 @@ login-password = Password
 login-submit = Sign in
 login-wrong = The username or password is wrong.
 login-throttled = Too many attempts. Try again in { $seconds } seconds.
+login-busy = Many people are signing in right now. Try again in { $seconds } seconds.
 password-title = Change password
 password-current = Current password
 password-new = New password

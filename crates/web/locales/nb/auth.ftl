@@ -5,6 +5,7 @@ login-password = Passord
 login-submit = Logg inn
 login-wrong = Brukernavnet eller passordet er feil.
 login-throttled = For mange forsøk. Prøv igjen om { $seconds } sekunder.
+login-busy = Mange logger inn akkurat nå. Prøv igjen om { $seconds } sekunder.
 password-title = Bytt passord
 password-current = Nåværende passord
 password-new = Nytt passord
