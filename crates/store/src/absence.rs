@@ -112,7 +112,7 @@ impl Store {
         .bind(school_id.0)
         .bind(from.to_string())
         .bind(to.to_string())
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?;
         rows.into_iter().map(parse).collect()
     }
@@ -121,7 +121,7 @@ impl Store {
     pub async fn holiday_list(&self, school_id: SchoolId) -> Result<Vec<(Date, String)>> {
         sqlx::query("SELECT day, name FROM school_holiday WHERE school_id = $1 ORDER BY day")
             .bind(school_id.0)
-            .fetch_all(&self.read)
+            .fetch_all(self.reader())
             .await?
             .iter()
             .map(|r| Ok((parse(r.try_get("day")?)?, r.try_get("name")?)))
@@ -155,7 +155,7 @@ impl Store {
         let v: Option<Option<i64>> =
             sqlx::query_scalar("SELECT absence_warn_percent FROM school WHERE id = $1")
                 .bind(school_id.0)
-                .fetch_optional(&self.read)
+                .fetch_optional(self.reader())
                 .await?;
         Ok(v.flatten().and_then(|p| u8::try_from(p).ok()))
     }
@@ -179,7 +179,7 @@ impl Store {
             "SELECT code, label, category FROM absence_code WHERE school_id = $1 ORDER BY code",
         )
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(|r| {
@@ -226,7 +226,7 @@ impl Store {
         let v: Option<Option<i64>> =
             sqlx::query_scalar("SELECT register_lessons FROM school WHERE id = $1")
                 .bind(school_id.0)
-                .fetch_optional(&self.read)
+                .fetch_optional(self.reader())
                 .await?;
         Ok(v.flatten().and_then(|n| u8::try_from(n).ok()))
     }
@@ -349,7 +349,7 @@ impl Store {
         .bind(school_id.0)
         .bind(pupil_id.0)
         .bind(limit)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(report_from_row)
@@ -367,7 +367,7 @@ impl Store {
         ))
         .bind(school_id.0)
         .bind(id)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.reader())
         .await?
         .as_ref()
         .map(report_from_row)
@@ -435,7 +435,7 @@ impl Store {
         .bind(class_id.0)
         .bind(school_id.0)
         .bind(day.to_string())
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?;
         let mut out = HashMap::new();
         for r in rows {
@@ -469,7 +469,7 @@ impl Store {
         .bind(school_id.0)
         .bind(class_id.0)
         .bind(day.to_string())
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?;
         let mut out = HashMap::new();
         for r in rows {
@@ -642,7 +642,7 @@ impl Store {
             q = q.bind(p.0);
         }
         let mut out: AbsenceTotals = HashMap::new();
-        for r in q.fetch_all(&self.read).await? {
+        for r in q.fetch_all(self.reader()).await? {
             let leave = r
                 .try_get::<Option<String>, _>("leave_state")?
                 .map(parse)
@@ -667,7 +667,7 @@ impl Store {
         )
         .bind(class_id.0)
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(|r| PersonName::from_row(r, ""))

@@ -89,7 +89,7 @@ impl Store {
         .bind(record_type)
         .bind(record_id)
         .bind(limit)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(|r| {

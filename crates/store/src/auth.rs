@@ -151,7 +151,7 @@ impl Store {
                 sqlx::query("SELECT at FROM login_failure WHERE throttle_key = $1 AND at > $2")
                     .bind(key.as_str())
                     .bind(t - THROTTLE_WINDOW_SECS)
-                    .fetch_all(&self.read)
+                    .fetch_all(self.reader())
                     .await?
                     .iter()
                     .map(|r| r.try_get::<i64, _>("at"))
@@ -166,7 +166,7 @@ impl Store {
              JOIN person p ON p.id = a.person_id WHERE a.username = $1",
         )
         .bind(username.to_lowercase())
-        .fetch_optional(&self.read)
+        .fetch_optional(self.reader())
         .await?;
         let (found, hash) = match &row {
             Some(r) => (true, r.try_get::<String, _>("password_hash")?),
@@ -240,7 +240,13 @@ impl Store {
         .bind(token_hash(token))
         .bind(kind.as_str())
         .bind(now())
-        .fetch_optional(&self.read)
+        // With a replica, sessions are read from the primary: a sign-in or sign-out counts at
+        // once, whatever the replica's lag.
+        .fetch_optional(if self.has_replica() {
+            &self.write
+        } else {
+            self.reader()
+        })
         .await?;
         let Some(row) = row else { return Ok(None) };
         let session = Session {
@@ -280,7 +286,7 @@ impl Store {
         let hash: Option<String> =
             sqlx::query_scalar("SELECT password_hash FROM account WHERE person_id = $1")
                 .bind(person_id.0)
-                .fetch_optional(&self.read)
+                .fetch_optional(self.reader())
                 .await?;
         let Some(hash) = hash else {
             return Err(StoreError::NotFound);
@@ -347,7 +353,7 @@ impl Store {
         let id: Option<i64> =
             sqlx::query_scalar("SELECT person_id FROM account WHERE username = $1")
                 .bind(username.to_lowercase())
-                .fetch_optional(&self.read)
+                .fetch_optional(self.reader())
                 .await?;
         Ok(id.map(PersonId))
     }

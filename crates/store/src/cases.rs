@@ -356,7 +356,7 @@ impl Store {
         .bind(case_id)
         .bind(person.0)
         .bind(school_id.0)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.reader())
         .await?
         else {
             return Ok(None);
@@ -395,7 +395,7 @@ impl Store {
             for p in chunk {
                 q = q.bind(p.0);
             }
-            for r in q.fetch_all(&self.read).await? {
+            for r in q.fetch_all(self.reader()).await? {
                 out.entry(PersonId(r.try_get("pupil_id")?))
                     .or_default()
                     .push(ClassId(r.try_get("class_id")?));
@@ -429,7 +429,7 @@ impl Store {
         ))
         .bind(case_id)
         .bind(school_id.0)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.reader())
         .await?
         .ok_or(StoreError::NotFound)?;
         let agreement = match (
@@ -522,7 +522,7 @@ impl Store {
             person_columns("au")
         ))
         .bind(case_id)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(|r| {
@@ -545,7 +545,7 @@ impl Store {
             person_columns("au")
         ))
         .bind(case_id)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(|r| {
@@ -566,7 +566,7 @@ impl Store {
             person_columns("db")
         ))
         .bind(case_id)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(|r| {
@@ -603,7 +603,7 @@ impl Store {
             for id in chunk {
                 q = q.bind(*id);
             }
-            for r in q.fetch_all(&self.read).await? {
+            for r in q.fetch_all(self.reader()).await? {
                 out.push(plan_entry_from_row(&r)?);
             }
         }
@@ -617,7 +617,7 @@ impl Store {
             person_columns("au")
         ))
         .bind(case_id)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(|r| {
@@ -1104,7 +1104,7 @@ impl Store {
         )
         .bind(school_id.0)
         .bind(person.0)
-        .fetch_one(&self.read)
+        .fetch_one(self.reader())
         .await?;
         Ok(n > 0)
     }
@@ -1118,7 +1118,7 @@ impl Store {
             person_columns("sp")
         ))
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(|r| person(r, "sp"))
@@ -1139,7 +1139,7 @@ impl Store {
         )
         .bind(pupil.0)
         .bind(school_id.0)
-        .fetch_one(&self.read)
+        .fetch_one(self.reader())
         .await?;
         Ok(id.map(PersonId))
     }
@@ -1174,7 +1174,7 @@ impl Store {
         if let CaseFilter::Pupil(p) = filter {
             q = q.bind(p.0);
         }
-        let rows = q.fetch_all(&self.read).await?;
+        let rows = q.fetch_all(self.reader()).await?;
         let mut list = rows
             .iter()
             .map(|r| {
@@ -1228,7 +1228,7 @@ impl Store {
         .bind(school_id.0)
         .bind(who.0)
         .bind(LIST_LIMIT)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
@@ -1253,7 +1253,7 @@ impl Store {
             for id in chunk {
                 q = q.bind(*id);
             }
-            for r in q.fetch_all(&self.read).await? {
+            for r in q.fetch_all(self.reader()).await? {
                 contacts
                     .entry(r.try_get("case_id")?)
                     .or_default()
@@ -1287,7 +1287,7 @@ impl Store {
             .bind(school_id.0)
             .bind(viewer.0)
             .bind(LIST_LIMIT)
-            .fetch_all(&self.read)
+            .fetch_all(self.reader())
             .await?;
         let mut list = Vec::with_capacity(rows.len());
         for r in &rows {
@@ -1330,7 +1330,7 @@ impl Store {
         )
         .bind(school_id.0)
         .bind(crisis_type.as_str())
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?)
     }
 

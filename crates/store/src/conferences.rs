@@ -446,7 +446,7 @@ impl Store {
         ))
         .bind(id)
         .bind(school_id.0)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.reader())
         .await?
         .as_ref()
         .map(round_from_row)
@@ -465,7 +465,7 @@ impl Store {
         ))
         .bind(class_id.0)
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(round_from_row)
@@ -481,7 +481,7 @@ impl Store {
         )
         .bind(round_id)
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(|r| {
@@ -501,7 +501,7 @@ impl Store {
         )
         .bind(round_id)
         .bind(person.0)
-        .fetch_one(&self.read)
+        .fetch_one(self.reader())
         .await?;
         Ok(n > 0)
     }
@@ -535,7 +535,7 @@ impl Store {
         )
         .bind(round_id)
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(|r| {
@@ -573,7 +573,7 @@ impl Store {
         )
         .bind(slot_id)
         .bind(school_id.0)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.reader())
         .await?
         .map(|r| {
             Ok(SlotRow {
@@ -696,7 +696,7 @@ impl Store {
         ))
         .bind(id)
         .bind(school_id.0)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.reader())
         .await?
         .as_ref()
         .map(booking_from_row)
@@ -714,7 +714,7 @@ impl Store {
         ))
         .bind(slot_id)
         .bind(school_id.0)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.reader())
         .await?
         .as_ref()
         .map(booking_from_row)
@@ -729,7 +729,7 @@ impl Store {
         ))
         .bind(round_id)
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(booking_from_row)
@@ -748,7 +748,7 @@ impl Store {
         ))
         .bind(pupil_id.0)
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(booking_from_row)
@@ -862,7 +862,7 @@ impl Store {
         .bind(class_id.0)
         .bind(school_id.0)
         .bind(round_id)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(|r| {
@@ -881,7 +881,7 @@ impl Store {
             sqlx::query_scalar("SELECT birth_date FROM person WHERE id = $1 AND school_id = $2")
                 .bind(pupil.0)
                 .bind(school_id.0)
-                .fetch_optional(&self.read)
+                .fetch_optional(self.reader())
                 .await?;
         Ok(v.flatten().and_then(|d| d.parse().ok()))
     }
@@ -905,7 +905,7 @@ impl Store {
         )
         .bind(booking_id)
         .bind(school_id.0)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.reader())
         .await?;
         let Some(r) = row else { return Ok(None) };
         self.audit(
@@ -1083,7 +1083,7 @@ impl Store {
         ))
         .bind(id)
         .bind(school_id.0)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.reader())
         .await?
         .as_ref()
         .map(agreement_from_row)
@@ -1102,7 +1102,7 @@ impl Store {
         ))
         .bind(booking_id)
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(agreement_from_row)
@@ -1122,7 +1122,7 @@ impl Store {
         ))
         .bind(class_id.0)
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(agreement_from_row)
@@ -1144,7 +1144,7 @@ impl Store {
             ))
             .bind(pupil.0)
             .bind(school_id.0)
-            .fetch_all(&self.read)
+            .fetch_all(self.reader())
             .await?;
             for r in rows {
                 let a = agreement_from_row(&r)?;
@@ -1211,7 +1211,7 @@ impl Store {
         .bind(pupil_id.0)
         .bind(school_id.0)
         .bind(before)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.reader())
         .await?
         .as_ref()
         .map(booking_from_row)
@@ -1241,7 +1241,7 @@ impl Store {
         .bind(school_id.0)
         .bind(from)
         .bind(to)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(|r| {

@@ -27,8 +27,21 @@ pub struct Store {
     pub(crate) read: AnyPool,
     backend: Backend,
     url: String,
+    /// Reads go to a separate replica (PostgreSQL).
+    replica: bool,
     /// Password checks (argon2id) at once: one per core, and a bounded queue.
     pub(crate) password_gate: std::sync::Arc<crate::auth::PasswordGate>,
+}
+
+tokio::task_local! {
+    /// Set for a request whose reads must see the primary: the writer's own session just after
+    /// it wrote (read-your-writes), when reads otherwise go to a replica.
+    static PRIMARY_READS: bool;
+}
+
+/// Runs `work` with every read of the store on the primary database (read-your-writes).
+pub async fn with_primary_reads<F: std::future::Future>(work: F) -> F::Output {
+    PRIMARY_READS.scope(true, work).await
 }
 
 /// The current instant, in whole seconds since the epoch (UTC).
@@ -178,6 +191,7 @@ impl Store {
                     backend,
                     url: url.to_owned(),
                     password_gate: Default::default(),
+                    replica: false,
                 }
             }
             Backend::Postgres => {
@@ -192,6 +206,7 @@ impl Store {
                     backend,
                     url: url.to_owned(),
                     password_gate: Default::default(),
+                    replica: false,
                 }
             }
         };
@@ -200,6 +215,44 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The pool reads go to: the read pool (SQLite's readers, or a PostgreSQL replica), or the
+    /// primary inside [`with_primary_reads`].
+    pub(crate) fn reader(&self) -> &AnyPool {
+        if PRIMARY_READS.try_with(|p| *p).unwrap_or(false) {
+            &self.write
+        } else {
+            &self.read
+        }
+    }
+
+    /// Connects to a PostgreSQL primary at `url` and sends the reads that tolerate lag to a
+    /// streaming replica at `read_url`; writes, and reads inside [`with_primary_reads`], go to
+    /// the primary.
+    pub async fn connect_with_replica(url: &str, read_url: &str) -> Result<Store> {
+        let mut store = Store::connect(url).await?;
+        if store.backend != Backend::Postgres
+            || !(read_url.starts_with("postgres:") || read_url.starts_with("postgresql:"))
+        {
+            return Err(StoreError::Invalid(
+                "a read replica is for PostgreSQL: both URLs must be postgres://".into(),
+            ));
+        }
+        let options = AnyConnectOptions::from_str(read_url)?
+            .log_slow_statements(tracing::log::LevelFilter::Debug, Duration::from_millis(500));
+        store.read = AnyPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        store.replica = true;
+        Ok(store)
+    }
+
+    /// Whether reads go to a replica (and so may lag behind the primary).
+    pub fn has_replica(&self) -> bool {
+        self.replica
     }
 
     pub fn url(&self) -> &str {
@@ -248,7 +301,7 @@ impl Store {
 
     /// Whether the database answers: for `/healthz`.
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await?;
+        sqlx::query("SELECT 1").execute(self.reader()).await?;
         Ok(())
     }
 

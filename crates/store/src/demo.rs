@@ -236,7 +236,7 @@ impl Store {
     /// Whether the database holds no school yet.
     pub async fn is_empty(&self) -> Result<bool> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM school")
-            .fetch_one(&self.read)
+            .fetch_one(self.reader())
             .await?;
         Ok(n == 0)
     }

@@ -204,7 +204,7 @@ impl Store {
         .bind(id)
         .bind(thread_id)
         .bind(school_id.0)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.reader())
         .await?
         .as_ref()
         .map(attachment_from_row)
@@ -227,7 +227,7 @@ impl Store {
             for id in chunk {
                 q = q.bind(*id);
             }
-            for row in q.fetch_all(&self.read).await? {
+            for row in q.fetch_all(self.reader()).await? {
                 out.push(attachment_from_row(&row)?);
             }
         }

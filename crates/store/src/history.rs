@@ -145,7 +145,7 @@ impl Store {
     ) -> Result<HistorySummary> {
         let country: String = sqlx::query_scalar("SELECT country FROM school WHERE id = $1")
             .bind(school_id.0)
-            .fetch_optional(&self.read)
+            .fetch_optional(self.reader())
             .await?
             .ok_or(StoreError::NotFound)?;
         let (subjects, sentences) = if country == "no" {
@@ -161,7 +161,7 @@ impl Store {
              ORDER BY class_id, contact_teacher DESC, person_id",
         )
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         {
             classes
@@ -182,7 +182,7 @@ impl Store {
              AND access IN ('full', 'info') ORDER BY pupil_id, guardian_id",
         )
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         {
             family_of
@@ -194,7 +194,7 @@ impl Store {
             "SELECT pupil_id, class_id FROM enrolment WHERE school_id = $1 ORDER BY pupil_id",
         )
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         {
             let pupil: i64 = r.try_get("pupil_id")?;
@@ -210,7 +210,7 @@ impl Store {
              ORDER BY person_id",
         )
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?;
         let mut class_ids: Vec<i64> = classes
             .iter()

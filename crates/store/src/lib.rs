@@ -19,7 +19,7 @@ pub mod messages;
 pub mod people;
 pub mod roster;
 
-pub use db::{now, Backend, Store};
+pub use db::{now, with_primary_reads, Backend, Store};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

@@ -183,7 +183,7 @@ impl Store {
                 "SELECT person_id, role FROM membership WHERE school_id = $1 AND person_id IN ({list})"
             );
             for r in with_ids(&sql, school_id, chunk)
-                .fetch_all(&self.read)
+                .fetch_all(self.reader())
                 .await?
             {
                 let role: String = r.try_get("role")?;
@@ -196,7 +196,7 @@ impl Store {
                 "SELECT person_id, class_id FROM class_staff WHERE school_id = $1 AND person_id IN ({list})"
             );
             for r in with_ids(&sql, school_id, chunk)
-                .fetch_all(&self.read)
+                .fetch_all(self.reader())
                 .await?
             {
                 if let Some(f) = out.get_mut(&PersonId(r.try_get("person_id")?)) {
@@ -207,7 +207,7 @@ impl Store {
                 "SELECT pupil_id, class_id FROM enrolment WHERE school_id = $1 AND pupil_id IN ({list})"
             );
             for r in with_ids(&sql, school_id, chunk)
-                .fetch_all(&self.read)
+                .fetch_all(self.reader())
                 .await?
             {
                 if let Some(f) = out.get_mut(&PersonId(r.try_get("pupil_id")?)) {
@@ -220,7 +220,7 @@ impl Store {
                  WHERE g.school_id = $1 AND g.access IN ('full', 'info') AND g.guardian_id IN ({list})"
             );
             for r in with_ids(&sql, school_id, chunk)
-                .fetch_all(&self.read)
+                .fetch_all(self.reader())
                 .await?
             {
                 if let Some(f) = out.get_mut(&PersonId(r.try_get("guardian_id")?)) {
@@ -245,7 +245,7 @@ impl Store {
              WHERE m.school_id = $1 AND m.role = 'leader' ORDER BY p.family_name, p.given_name",
         )
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(|r| PersonName::from_row(r, ""))
@@ -256,7 +256,7 @@ impl Store {
         let row =
             sqlx::query("SELECT contact_hours, guardians_may_message FROM school WHERE id = $1")
                 .bind(school_id.0)
-                .fetch_optional(&self.read)
+                .fetch_optional(self.reader())
                 .await?
                 .ok_or(StoreError::NotFound)?;
         Ok(MessagingSettings {
@@ -291,7 +291,7 @@ impl Store {
             sqlx::query_scalar("SELECT contact_hours FROM class WHERE id = $1 AND school_id = $2")
                 .bind(class_id.0)
                 .bind(school_id.0)
-                .fetch_optional(&self.read)
+                .fetch_optional(self.reader())
                 .await?;
         Ok(hours.flatten())
     }
@@ -395,7 +395,7 @@ impl Store {
         ))
         .bind(id)
         .bind(school_id.0)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.reader())
         .await?
         .as_ref()
         .map(thread_from_row)
@@ -409,7 +409,7 @@ impl Store {
         )
         .bind(thread_id)
         .bind(person.0)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.reader())
         .await?;
         Ok(found.is_some())
     }
@@ -551,7 +551,7 @@ impl Store {
         )
         .bind(thread_id)
         .bind(person.0)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.reader())
         .await?;
         if matches!(state, None | Some((0, Some(_)))) {
             return Ok(());
@@ -609,7 +609,7 @@ impl Store {
                 .replace('_', "\\_");
             q = q.bind(format!("%{escaped}%"));
         }
-        q.fetch_all(&self.read)
+        q.fetch_all(self.reader())
             .await?
             .iter()
             .map(|r| {
@@ -631,7 +631,7 @@ impl Store {
             "SELECT COUNT(*) FROM thread_participant WHERE person_id = $1 AND unread > 0",
         )
         .bind(person.0)
-        .fetch_one(&self.read)
+        .fetch_one(self.reader())
         .await?)
     }
 
@@ -643,7 +643,7 @@ impl Store {
              ORDER BY p.family_name, p.given_name, p.id",
         )
         .bind(thread_id)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(|r| {
@@ -664,7 +664,7 @@ impl Store {
         )
         .bind(thread_id)
         .bind(limit)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(|r| {
@@ -715,7 +715,7 @@ impl Store {
         )
         .bind(school_id.0)
         .bind(pupil_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(|r| {
@@ -760,7 +760,7 @@ impl Store {
         for f in family {
             q = q.bind(f.0);
         }
-        q.fetch_all(&self.read)
+        q.fetch_all(self.reader())
             .await?
             .iter()
             .map(|r| {

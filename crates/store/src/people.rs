@@ -168,7 +168,7 @@ impl Store {
         let row =
             sqlx::query("SELECT id, name, country, time_zone, locale FROM school WHERE id = $1")
                 .bind(id.0)
-                .fetch_optional(&self.read)
+                .fetch_optional(self.reader())
                 .await?
                 .ok_or(StoreError::NotFound)?;
         Ok(School {
@@ -183,7 +183,7 @@ impl Store {
     /// The first school, for pages shown before anyone signs in.
     pub async fn first_school(&self) -> Result<Option<School>> {
         let id: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM school")
-            .fetch_one(&self.read)
+            .fetch_one(self.reader())
             .await?;
         match id {
             Some(id) => Ok(Some(self.school(SchoolId(id)).await?)),
@@ -198,7 +198,7 @@ impl Store {
             sqlx::query("SELECT role FROM membership WHERE person_id = $1 AND school_id = $2")
                 .bind(person_id.0)
                 .bind(school_id.0)
-                .fetch_all(&self.read)
+                .fetch_all(self.reader())
                 .await?
                 .into_iter()
                 .map(|r| parse::<Role>(r.try_get("role")?))
@@ -208,7 +208,7 @@ impl Store {
         )
         .bind(person_id.0)
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .into_iter()
         .map(|r| {
@@ -227,7 +227,7 @@ impl Store {
         )
         .bind(person_id.0)
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?;
         for r in rows {
             let pupil_id = PersonId(r.try_get("pupil_id")?);
@@ -245,7 +245,7 @@ impl Store {
             sqlx::query("SELECT class_id FROM enrolment WHERE pupil_id = $1 AND school_id = $2")
                 .bind(person_id.0)
                 .bind(school_id.0)
-                .fetch_all(&self.read)
+                .fetch_all(self.reader())
                 .await?
                 .into_iter()
                 .map(|r| Ok(ClassId(r.try_get("class_id")?)))
@@ -267,7 +267,7 @@ impl Store {
              LEFT JOIN account a ON a.person_id = p.id WHERE p.id = $1",
         )
         .bind(person_id.0)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.reader())
         .await?
         .ok_or(StoreError::NotFound)?;
         Ok(Me {
@@ -302,7 +302,7 @@ impl Store {
             ))
             .bind(id.0)
             .bind(school_id.0)
-            .fetch_optional(&self.read)
+            .fetch_optional(self.reader())
             .await?;
             if let Some(row) = row {
                 out.push(class_from_row(&row)?);
@@ -329,7 +329,7 @@ impl Store {
         .bind(grade)
         .bind(name)
         .bind(limit)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(class_from_row)
@@ -343,7 +343,7 @@ impl Store {
             "SELECT role, COUNT(*) AS n FROM membership WHERE school_id = $1 GROUP BY role",
         )
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         {
             counts.insert(
@@ -369,7 +369,7 @@ impl Store {
             )
             .bind(class.0)
             .bind(school_id.0)
-            .fetch_all(&self.read)
+            .fetch_all(self.reader())
             .await?;
             for r in rows {
                 out.push(StaffLink {
@@ -400,7 +400,7 @@ impl Store {
         )
         .bind(class_id.0)
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?;
         let mut guardians: HashMap<PersonId, Vec<Guardian>> = HashMap::new();
         for row in sqlx::query(&format!(
@@ -412,7 +412,7 @@ impl Store {
         ))
         .bind(class_id.0)
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         {
             let (pupil, g) = guardian_from_row(&row)?;
@@ -448,7 +448,7 @@ impl Store {
         )
         .bind(pupil_id.0)
         .bind(school_id.0)
-        .fetch_optional(&self.read)
+        .fetch_optional(self.reader())
         .await?;
         let Some(row) = row else { return Ok(None) };
         let person = PersonName::from_row(&row, "")?;
@@ -456,7 +456,7 @@ impl Store {
             sqlx::query("SELECT class_id FROM enrolment WHERE pupil_id = $1 AND school_id = $2")
                 .bind(pupil_id.0)
                 .bind(school_id.0)
-                .fetch_all(&self.read)
+                .fetch_all(self.reader())
                 .await?
                 .iter()
                 .map(|r| Ok(ClassId(r.try_get("class_id")?)))
@@ -468,7 +468,7 @@ impl Store {
         ))
         .bind(pupil_id.0)
         .bind(school_id.0)
-        .fetch_all(&self.read)
+        .fetch_all(self.reader())
         .await?
         .iter()
         .map(|r| guardian_from_row(r).map(|(_, g)| g))
@@ -492,7 +492,7 @@ impl Store {
             )
             .bind(id.0)
             .bind(school_id.0)
-            .fetch_optional(&self.read)
+            .fetch_optional(self.reader())
             .await?
             {
                 out.push(PersonName::from_row(&row, "")?);

@@ -13,6 +13,7 @@ mod files;
 pub mod i18n;
 pub mod messages;
 pub mod people;
+mod replica;
 mod viewer;
 
 use std::net::SocketAddr;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// New messages, for the live streams of this server (Server-Sent Events).
     pub events: tokio::sync::broadcast::Sender<messages::MessageEvent>,
+    /// Sessions that wrote lately: they read from the primary when reads go to a replica.
+    pub recent_writers: Arc<replica::RecentWriters>,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ impl AppState {
             store,
             config: Arc::new(config),
             events: messages::event_channel(),
+            recent_writers: Default::default(),
         }
     }
 }
@@ -112,6 +116,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             viewer::attach_viewer_and_render_errors,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            replica::read_your_writes,
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(

@@ -62,7 +62,51 @@ pub struct TestApp {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     _pg: Option<PgDatabase>,
+    /// The second database of [`TestApp::spawn_with_replica`].
+    _replica_pg: Option<PgDatabase>,
     _dir: tempfile::TempDir,
+}
+
+/// A fresh PostgreSQL database on the test server: its URL, and the guard that drops it.
+async fn fresh_pg() -> Option<(String, PgDatabase)> {
+    let admin_url = postgres_url()?;
+    let name = format!(
+        "skolebro_test_{}_{}",
+        std::process::id(),
+        skolebro_store::auth::random_token()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(10)
+            .collect::<String>()
+            .to_lowercase()
+    );
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
+        .await
+        .expect("connect to the PostgreSQL test server");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create a test database");
+    Some((
+        with_database(&admin_url, &name),
+        PgDatabase { admin_url, name },
+    ))
+}
+
+async fn demo_in(store: &Store, pupils: u32, country: Country) {
+    store.migrate().await.expect("migrate");
+    store
+        .create_demo(
+            &DemoOptions {
+                pupils,
+                country,
+                password: PASSWORD.into(),
+            },
+            &|_, _| {},
+        )
+        .await
+        .expect("demo school");
 }
 
 /// The PostgreSQL server to test against, if one is configured.
@@ -105,44 +149,41 @@ impl TestApp {
                 None,
             ),
             Db::Postgres => {
-                let admin_url = postgres_url()?;
-                let name = format!(
-                    "skolebro_test_{}_{}",
-                    std::process::id(),
-                    skolebro_store::auth::random_token()
-                        .chars()
-                        .filter(char::is_ascii_alphanumeric)
-                        .take(10)
-                        .collect::<String>()
-                        .to_lowercase()
-                );
-                sqlx::any::install_default_drivers();
-                let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
-                    .await
-                    .expect("connect to the PostgreSQL test server");
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .await
-                    .expect("create a test database");
-                (
-                    with_database(&admin_url, &name),
-                    Some(PgDatabase { admin_url, name }),
-                )
+                let (url, pg) = fresh_pg().await?;
+                (url, Some(pg))
             }
         };
         let store = Store::connect(&url).await.expect("connect");
-        store.migrate().await.expect("migrate");
-        store
-            .create_demo(
-                &DemoOptions {
-                    pupils,
-                    country,
-                    password: PASSWORD.into(),
-                },
-                &|_, _| {},
-            )
+        demo_in(&store, pupils, country).await;
+        Self::serve(store, db, dir, pg, None).await
+    }
+
+    /// On PostgreSQL, with reads sent to a second database that stands in for a replica which
+    /// never catches up: the same demo school, but none of the writes the test makes. What a
+    /// request reads from the primary shows them; what it reads from the "replica" does not.
+    pub async fn spawn_with_replica() -> Option<TestApp> {
+        let (primary_url, primary) = fresh_pg().await?;
+        let (replica_url, replica) = fresh_pg().await?;
+        let replica_store = Store::connect(&replica_url).await.expect("connect");
+        demo_in(&replica_store, TEST_PUPILS, Country::Dk).await;
+        replica_store.close().await;
+        let store = Store::connect(&primary_url).await.expect("connect");
+        demo_in(&store, TEST_PUPILS, Country::Dk).await;
+        store.close().await;
+        let store = Store::connect_with_replica(&primary_url, &replica_url)
             .await
-            .expect("demo school");
+            .expect("connect with a replica");
+        let dir = tempfile::tempdir().expect("temporary directory");
+        Self::serve(store, Db::Postgres, dir, Some(primary), Some(replica)).await
+    }
+
+    async fn serve(
+        store: Store,
+        db: Db,
+        dir: tempfile::TempDir,
+        pg: Option<PgDatabase>,
+        replica_pg: Option<PgDatabase>,
+    ) -> Option<TestApp> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -170,6 +211,7 @@ impl TestApp {
             shutdown: Some(tx),
             server: Some(server),
             _pg: pg,
+            _replica_pg: replica_pg,
             _dir: dir,
         })
     }
