@@ -67,6 +67,10 @@ struct DbArgs {
     /// DATA_DIR/skolebro.db.
     #[arg(long, env = "DATABASE_URL")]
     database_url: Option<String>,
+    /// PostgreSQL only: a streaming replica for the reads that tolerate a little lag; a
+    /// session reads from the primary for a while after it writes (read-your-writes).
+    #[arg(long, env = "SKOLEBRO_READ_DATABASE_URL")]
+    read_database_url: Option<String>,
     /// Directory for the SQLite database and stored files.
     #[arg(long, env = "SKOLEBRO_DATA_DIR", default_value = ".")]
     data_dir: PathBuf,
@@ -92,9 +96,11 @@ impl DbArgs {
                 )
             })?;
         }
-        let store = Store::connect(&self.url())
-            .await
-            .map_err(|e| format!("cannot open the database: {e}"))?;
+        let store = match &self.read_database_url {
+            Some(read) => Store::connect_with_replica(&self.url(), read).await,
+            None => Store::connect(&self.url()).await,
+        }
+        .map_err(|e| format!("cannot open the database: {e}"))?;
         store
             .migrate()
             .await
