@@ -420,6 +420,43 @@ pub fn day_window(from: Date, to: Date, tz: &TimeZone) -> Option<(i64, i64)> {
     Some((start, end))
 }
 
+/// The classes whose events and homework a person's calendar shows: the classes they teach,
+/// the classes they are enrolled in, and their children's classes (custody or information).
+pub fn calendar_classes(actor: &crate::Actor) -> Vec<crate::ClassId> {
+    use crate::{Access, Role};
+    let mut out: Vec<crate::ClassId> = Vec::new();
+    if actor.has(Role::Staff) {
+        out.extend(actor.teaches.iter().map(|l| l.class_id));
+    }
+    if actor.has(Role::Pupil) {
+        out.extend(actor.enrolled.iter().copied());
+    }
+    out.extend(actor.child_classes.iter().filter_map(|(pupil, class)| {
+        matches!(
+            actor.guardian_access(*pupil),
+            Some(Access::Full | Access::Info)
+        )
+        .then_some(*class)
+    }));
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The children whose conferences show in a guardian's calendar (custody or information).
+pub fn calendar_children(actor: &crate::Actor) -> Vec<crate::PersonId> {
+    use crate::{Access, Role};
+    if !actor.has(Role::Guardian) {
+        return Vec::new();
+    }
+    actor
+        .children
+        .iter()
+        .filter(|c| matches!(c.access, Access::Full | Access::Info))
+        .map(|c| c.pupil_id)
+        .collect()
+}
+
 #[cfg(test)]
 mod event_tests {
     use super::*;

@@ -65,6 +65,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "conferences",
         include_str!("../migrations/sqlite/0006_conferences.sql"),
     ),
+    (
+        9,
+        "calendar",
+        include_str!("../migrations/sqlite/0009_calendar.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -96,6 +101,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "conferences",
         include_str!("../migrations/postgres/0006_conferences.sql"),
+    ),
+    (
+        9,
+        "calendar",
+        include_str!("../migrations/postgres/0009_calendar.sql"),
     ),
 ];
 
