@@ -662,3 +662,111 @@ impl Store {
         .transpose()
     }
 }
+
+impl Store {
+    /// The demo's calendar: a class event of the first class a week ahead with answers open
+    /// until three days before, and two homework entries for the first class of grade 3 or up.
+    pub(crate) async fn demo_calendar(
+        &self,
+        school_id: SchoolId,
+        first_class: ClassId,
+        teacher: PersonId,
+        country: skolebro_domain::Country,
+        tz: &jiff::tz::TimeZone,
+        today: Date,
+    ) -> Result<()> {
+        let dk = country == skolebro_domain::Country::Dk;
+        let at = |days: i64, hour: i8| -> Result<i64> {
+            let day = today
+                .checked_add(jiff::Span::new().days(days))
+                .map_err(|e| StoreError::Other(e.to_string()))?;
+            Ok(tz
+                .to_ambiguous_zoned(day.to_datetime(jiff::civil::Time::constant(hour, 0, 0, 0)))
+                .compatible()
+                .map_err(|e| StoreError::Other(e.to_string()))?
+                .timestamp()
+                .as_second())
+        };
+        self.create_event(&NewEvent {
+            school_id,
+            audience: Audience::Class(first_class),
+            title: if dk {
+                "Klassens julehygge"
+            } else {
+                "Klassens juleavslutning"
+            },
+            place: if dk { "Klasselokalet" } else { "Klasserommet" },
+            description: if dk {
+                "Vi hygger med æbleskiver og sang. Søskende er velkomne."
+            } else {
+                "Vi koser oss med gløgg og sang. Søsken er velkomne."
+            },
+            times: rules::EventTimes {
+                starts_at: at(7, 17)?,
+                ends_at: at(7, 19)?,
+                rsvp_deadline: Some(at(4, 12)?),
+                reminder_at: Some(at(5, 9)?),
+            },
+            rsvp: true,
+            created_by: teacher,
+        })
+        .await?;
+        let row = sqlx::query(
+            "SELECT c.id, cs.person_id FROM class c JOIN class_staff cs ON cs.class_id = c.id \
+             WHERE c.school_id = $1 AND c.grade >= $2 ORDER BY c.grade, c.name, cs.person_id LIMIT 1",
+        )
+        .bind(school_id.0)
+        .bind(i64::from(rules::HOMEWORK_FROM_GRADE))
+        .fetch_optional(&self.write)
+        .await?;
+        if let Some(row) = row {
+            let class = ClassId(row.try_get("id")?);
+            let by = PersonId(row.try_get("person_id")?);
+            let tomorrow = today
+                .tomorrow()
+                .map_err(|e| StoreError::Other(e.to_string()))?;
+            let (s1, t1, s2, t2) = if dk {
+                (
+                    "Dansk",
+                    "Læs side 12-15 i læsebogen.",
+                    "Matematik",
+                    "Opgave 1-6 side 40.",
+                )
+            } else {
+                (
+                    "Norsk",
+                    "Les side 12-15 i leseboka.",
+                    "Matematikk",
+                    "Oppgave 1-6 side 40.",
+                )
+            };
+            self.add_homework(school_id, class, tomorrow, s1, t1, by)
+                .await?;
+            self.add_homework(school_id, class, tomorrow, s2, t2, by)
+                .await?;
+        }
+        // guardian1 shares e-mail and phone; guardian3 (protected, PEO-3) ticked everything,
+        // which the contact book must still never show.
+        let everything = Sharing {
+            email: true,
+            phone: true,
+            address: true,
+        };
+        let some = Sharing {
+            address: false,
+            ..everything
+        };
+        for (username, sharing) in [("guardian1", some), ("guardian3", everything)] {
+            let id: Option<i64> =
+                sqlx::query_scalar("SELECT person_id FROM account WHERE username = $1")
+                    .bind(username)
+                    .fetch_optional(&self.write)
+                    .await?;
+            if let Some(id) = id {
+                self.set_contact_sharing(school_id, PersonId(id), sharing)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
