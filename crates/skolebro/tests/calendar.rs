@@ -855,6 +855,32 @@ async fn the_contact_book_shows_only_what_families_share(app: TestApp) {
     }
 }
 
+async fn reminders_wait_for_the_notification_worker(app: TestApp) {
+    let first = class_cast(&app, 0, 0).await;
+    let teacher = app.token(&first.teacher).await;
+    let mut body = event_body(first.id, "Svømning", &at(1, 10), &at(1, 12));
+    body["reminder_at"] = json!(at(-1, 9));
+    let (status, created) = post(&app, &teacher, "/api/v1/events", body).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["reminder_at"], at(-1, 9));
+    let id = created["id"].as_i64().expect("id");
+    let now = jiff::Timestamp::now().as_second();
+    let due = app.store.due_event_reminders(now, 10).await.expect("due");
+    assert_eq!(due.iter().map(|e| e.id).collect::<Vec<_>>(), vec![id]);
+    app.store.mark_event_reminded(id).await.expect("mark");
+    assert!(app
+        .store
+        .due_event_reminders(now, 10)
+        .await
+        .expect("due")
+        .is_empty());
+    // A reminder after the start is refused.
+    let mut late = event_body(first.id, "Svømning", &at(1, 10), &at(1, 12));
+    late["reminder_at"] = json!(at(2, 9));
+    let (status, _) = post(&app, &teacher, "/api/v1/events", late).await;
+    assert_eq!(status, 422);
+}
+
 on_both_databases!(
     events_planned_by_their_staff_end_after_they_start,
     families_answer_until_the_deadline,
@@ -862,4 +888,5 @@ on_both_databases!(
     the_calendar_page_shows_events_conferences_and_homework,
     the_feed_is_read_by_phone_calendars_and_revocable,
     the_contact_book_shows_only_what_families_share,
+    reminders_wait_for_the_notification_worker,
 );

@@ -462,7 +462,8 @@ struct CalendarPage {
     next: String,
     other_view: String,
     can_plan: bool,
-    classes: Vec<(i64, String)>,
+    /// The viewer's classes: id, name, whether they see its contact book.
+    classes: Vec<(i64, String, bool)>,
 }
 
 async fn calendar_page(
@@ -624,7 +625,12 @@ async fn calendar_page(
         .classes_by_id(me.actor.school_id, &classes)
         .await?
     {
-        plan_classes.push((c.id.0, c.name));
+        let book = may(
+            &me.actor,
+            Action::ViewContactBook,
+            &class_resource(me, c.id),
+        );
+        plan_classes.push((c.id.0, c.name, book));
     }
     html(&CalendarPage {
         chrome: viewer.chrome(),
