@@ -481,6 +481,60 @@ async fn the_calendar_page_shows_events_conferences_and_homework(app: TestApp) {
         (),
     );
     assert_eq!(status, 422);
+    // A conference the family books shows in their calendar and in the teacher's.
+    let guardian = app.token(&first.guardian).await;
+    let (_, rounds) = get(
+        &app,
+        &guardian,
+        &format!("/api/v1/classes/{}/conference-rounds", first.id),
+    )
+    .await;
+    let round = rounds[0]["id"].as_i64().expect("the demo round");
+    let (_, round) = get(
+        &app,
+        &guardian,
+        &format!("/api/v1/conference-rounds/{round}"),
+    )
+    .await;
+    let slot = &round["slots"][0];
+    let pupil = app.id_of(&first.pupil).await;
+    let (status, booked) = post(
+        &app,
+        &guardian,
+        &format!(
+            "/api/v1/conference-slots/{}/booking",
+            slot["id"].as_i64().expect("slot")
+        ),
+        json!({"pupil_id": pupil.0}),
+    )
+    .await;
+    assert!(status == 201 || status == 200, "{status} {booked}");
+    let day = slot["starts_at"]
+        .as_str()
+        .expect("start")
+        .parse::<jiff::Timestamp>()
+        .expect("instant")
+        .to_zoned(jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz"))
+        .date();
+    let teacher_browser = app.signed_in(&first.teacher).await;
+    for b in [&browser, &teacher_browser] {
+        let page = b
+            .get(app.url(&format!("/calendar?view=week&date={day}")))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("body");
+        let cell_start = page.find(&format!("id=\"day-{day}\"")).expect("the day");
+        let cell = &page[cell_start..];
+        let cell = &cell[..cell.find("</td>").expect("end of day")];
+        assert!(
+            cell.contains("href=\"/conferences/bookings/"),
+            "the conference on its day: {cell}"
+        );
+    }
+
     // The next N events for the overview, in one query.
     let school = school(&app).await;
     let upcoming = app

@@ -166,18 +166,23 @@ fn placeholders(from: usize, n: usize) -> String {
         .join(", ")
 }
 
-/// The audience condition for a person's classes, with placeholders from `$first`: school
-/// events, events of their classes, and events of the grades of their classes.
-fn audience_filter(first: usize, classes: usize) -> String {
-    if classes == 0 {
-        return "e.audience = 'school'".into();
+/// The ids of the events for a person's classes starting in `[$3, $4)`, with the classes'
+/// placeholders from `$first`: school events, events of their classes, and events of the grades
+/// of their classes. One branch per index, so each reads only its window (a single `OR` makes
+/// SQLite read the school's whole history).
+fn audience_ids(first: usize, classes: usize) -> String {
+    let window = "x.school_id = $1 AND x.starts_at >= $3 AND x.starts_at < $4";
+    let mut sql = format!("SELECT x.id FROM event x WHERE x.audience = 'school' AND {window}");
+    if classes > 0 {
+        let list = placeholders(first, classes);
+        let list2 = placeholders(first + classes, classes);
+        sql.push_str(&format!(
+            " UNION ALL SELECT x.id FROM event x WHERE x.class_id IN ({list}) AND {window} \
+             UNION ALL SELECT x.id FROM event x WHERE x.grade IN \
+             (SELECT g.grade FROM class g WHERE g.id IN ({list2})) AND {window}"
+        ));
     }
-    let list = placeholders(first, classes);
-    let list2 = placeholders(first + classes, classes);
-    format!(
-        "(e.audience = 'school' OR (e.audience = 'class' AND e.class_id IN ({list})) \
-         OR (e.audience = 'grade' AND e.grade IN (SELECT g.grade FROM class g WHERE g.id IN ({list2}))))"
-    )
+    sql
 }
 
 impl Store {
@@ -265,13 +270,12 @@ impl Store {
         to: i64,
         limit: i64,
     ) -> Result<Vec<Event>> {
-        let filter = audience_filter(6, classes.len());
+        let ids = audience_ids(6, classes.len());
         let sql = format!(
             "SELECT {EVENT_COLUMNS}, a.answer AS a_answer, a.people AS a_people, a.note AS a_note, \
              a.answered_at AS a_answered_at FROM event e LEFT JOIN class c ON c.id = e.class_id \
              LEFT JOIN event_answer a ON a.event_id = e.id AND a.person_id = $2 \
-             WHERE e.school_id = $1 AND e.starts_at >= $3 AND e.starts_at < $4 AND e.ends_at > $5 \
-             AND {filter} ORDER BY e.starts_at, e.id LIMIT {}",
+             WHERE e.id IN ({ids}) AND e.ends_at > $5 ORDER BY e.starts_at, e.id LIMIT {}",
             limit.clamp(1, 1000)
         );
         let mut q = sqlx::query(&sql)
@@ -469,31 +473,39 @@ impl Store {
         from: i64,
         to: i64,
     ) -> Result<Vec<ConferenceTime>> {
-        let mut conds = vec![
-            "r.id IN (SELECT rs.round_id FROM conference_round_staff rs WHERE rs.person_id = $4)"
-                .to_owned(),
-        ];
+        // One branch per index: the children's bookings by pupil, and the bookings in the
+        // window of the rounds one takes part in or whose class one teaches, by slot time.
         let mut next = 5;
+        let mut branches = Vec::new();
         if !pupils.is_empty() {
-            conds.push(format!(
-                "b.pupil_id IN ({})",
+            branches.push(format!(
+                "SELECT b2.id FROM conference_booking b2 WHERE b2.school_id = $1 \
+                 AND b2.pupil_id IN ({})",
                 placeholders(next, pupils.len())
             ));
             next += pupils.len();
         }
+        let mut rounds = "SELECT rs.round_id FROM conference_round_staff rs \
+             WHERE rs.school_id = $1 AND rs.person_id = $4"
+            .to_owned();
         if !taught.is_empty() {
-            conds.push(format!(
-                "r.class_id IN ({})",
+            rounds.push_str(&format!(
+                " UNION SELECT r2.id FROM conference_round r2 WHERE r2.school_id = $1 \
+                 AND r2.class_id IN ({})",
                 placeholders(next, taught.len())
             ));
         }
+        branches.push(format!(
+            "SELECT b3.id FROM conference_slot s3 JOIN conference_booking b3 ON b3.slot_id = s3.id \
+             WHERE s3.round_id IN ({rounds}) AND s3.starts_at >= $2 AND s3.starts_at < $3"
+        ));
         let sql = format!(
             "SELECT b.id, r.title, s.starts_at, s.ends_at FROM conference_booking b \
              JOIN conference_slot s ON s.id = b.slot_id \
              JOIN conference_round r ON r.id = b.round_id \
-             WHERE b.school_id = $1 AND s.starts_at >= $2 AND s.starts_at < $3 AND ({}) \
+             WHERE b.id IN ({}) AND s.starts_at >= $2 AND s.starts_at < $3 \
              ORDER BY s.starts_at, b.id LIMIT 500",
-            conds.join(" OR ")
+            branches.join(" UNION ALL ")
         );
         let mut q = sqlx::query(&sql)
             .bind(school_id.0)
