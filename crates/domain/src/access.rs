@@ -160,6 +160,20 @@ pub enum Action {
     AcknowledgeSummary,
     /// Mark an agreement done (CON-7).
     FollowUpAgreement,
+    /// Create and change events (MSG-6): class events by the class's staff, grade events by the
+    /// staff of a class of the grade, school events by leaders.
+    PlanEvent,
+    /// See an event: everyone it is for (staff, families and pupils of its classes; everyone
+    /// at the school for a school event) and leaders.
+    ViewEvent,
+    /// Answer an invitation: guardians (custody or information) of a child the event is for.
+    AnswerEvent,
+    /// Give homework for a class: its staff and leaders (MSG-6).
+    ManageHomework,
+    /// Read a class's homework: its staff, leaders, its pupils and their guardians.
+    ViewHomework,
+    /// Read a class's contact book (MSG-7): the class's staff and the guardians of its pupils.
+    ViewContactBook,
 }
 
 /// What an action touches, with the facts the policy needs.
@@ -244,6 +258,12 @@ pub enum Resource<'a> {
         class_id: ClassId,
         owner: AgreementOwner,
     },
+    /// An event for `classes` (the class, or every class of a grade), or for the whole school.
+    Event {
+        school_id: SchoolId,
+        classes: &'a [ClassId],
+        whole_school: bool,
+    },
 }
 
 /// The people of a case (sensitive, ABS-3/4, WEL-1): the school's leaders, the pupil's contact
@@ -293,7 +313,8 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
         | Resource::Case { school_id, .. }
         | Resource::Conference { school_id, .. }
         | Resource::ConferenceRound { school_id, .. }
-        | Resource::Agreement { school_id, .. } => Some(school_id),
+        | Resource::Agreement { school_id, .. }
+        | Resource::Event { school_id, .. } => Some(school_id),
         Resource::Profile { .. } => None,
     };
     if school.is_some_and(|s| s != actor.school_id) {
@@ -555,6 +576,72 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
                 || (owner == AgreementOwner::Pupil
                     && actor.has(Role::Pupil)
                     && actor.person_id == pupil_id)
+        }
+
+        // Calendar (MSG-6) and contact book (MSG-7).
+        (
+            Action::PlanEvent,
+            Resource::Event {
+                school_id,
+                classes,
+                whole_school,
+            },
+        ) => {
+            actor.is_leader_of(school_id)
+                || (!whole_school && !classes.is_empty() && actor.teaches_any(classes))
+        }
+        (
+            Action::ViewEvent,
+            Resource::Event {
+                school_id,
+                classes,
+                whole_school,
+            },
+        ) => {
+            actor.is_leader_of(school_id)
+                || (whole_school && !actor.roles.is_empty())
+                || actor.teaches_any(classes)
+                || actor.classes_of_children().any(|c| classes.contains(&c))
+                || (actor.has(Role::Pupil) && actor.enrolled.iter().any(|c| classes.contains(c)))
+        }
+        (
+            Action::AnswerEvent,
+            Resource::Event {
+                classes,
+                whole_school,
+                ..
+            },
+        ) => {
+            let mut mine = actor.classes_of_children();
+            if whole_school {
+                mine.next().is_some()
+            } else {
+                mine.any(|c| classes.contains(&c))
+            }
+        }
+        (
+            Action::ManageHomework,
+            Resource::Class {
+                school_id,
+                class_id,
+            },
+        ) => actor.is_leader_of(school_id) || actor.teaches(class_id).is_some(),
+        (
+            Action::ViewHomework,
+            Resource::Class {
+                school_id,
+                class_id,
+            },
+        ) => {
+            actor.is_leader_of(school_id)
+                || actor.teaches(class_id).is_some()
+                || actor.classes_of_children().any(|c| c == class_id)
+                || (actor.has(Role::Pupil) && actor.enrolled.contains(&class_id))
+        }
+        // The contact book lists families: the class's own staff and families, not the rest of
+        // the school (least privilege, PLT-3).
+        (Action::ViewContactBook, Resource::Class { class_id, .. }) => {
+            actor.teaches(class_id).is_some() || actor.classes_of_children().any(|c| c == class_id)
         }
 
         // Every pair not named above is denied.
@@ -1308,5 +1395,116 @@ mod tests {
         let p = pupil();
         assert!(follow(&p, AgreementOwner::Pupil));
         assert!(!follow(&p, AgreementOwner::Home));
+    }
+
+    #[test]
+    fn events_are_planned_by_their_staff_and_answered_by_their_families() {
+        let class_event = Resource::Event {
+            school_id: SCHOOL,
+            classes: CLASSES,
+            whole_school: false,
+        };
+        let school_event = Resource::Event {
+            school_id: SCHOOL,
+            classes: &[],
+            whole_school: true,
+        };
+        assert!(may(&leader(), Action::PlanEvent, &class_event));
+        assert!(may(&leader(), Action::PlanEvent, &school_event));
+        assert!(may(&subject_teacher(), Action::PlanEvent, &class_event));
+        assert!(!may(&subject_teacher(), Action::PlanEvent, &school_event));
+        assert!(!may(&other_teacher(), Action::PlanEvent, &class_event));
+        assert!(!may(
+            &guardian(Access::Full),
+            Action::PlanEvent,
+            &class_event
+        ));
+
+        assert!(may(
+            &guardian(Access::Info),
+            Action::ViewEvent,
+            &class_event
+        ));
+        assert!(!may(
+            &guardian(Access::None),
+            Action::ViewEvent,
+            &class_event
+        ));
+        assert!(!may(&other_guardian(), Action::ViewEvent, &class_event));
+        assert!(may(&other_guardian(), Action::ViewEvent, &school_event));
+        assert!(may(&pupil(), Action::ViewEvent, &class_event));
+        assert!(!may(&other_teacher(), Action::ViewEvent, &class_event));
+
+        assert!(may(
+            &guardian(Access::Full),
+            Action::AnswerEvent,
+            &class_event
+        ));
+        assert!(may(
+            &guardian(Access::Info),
+            Action::AnswerEvent,
+            &class_event
+        ));
+        assert!(!may(
+            &guardian(Access::None),
+            Action::AnswerEvent,
+            &class_event
+        ));
+        assert!(!may(&other_guardian(), Action::AnswerEvent, &class_event));
+        assert!(may(&other_guardian(), Action::AnswerEvent, &school_event));
+        assert!(!may(&pupil(), Action::AnswerEvent, &class_event));
+        assert!(!may(&contact_teacher(), Action::AnswerEvent, &class_event));
+
+        let elsewhere = Resource::Event {
+            school_id: OTHER_SCHOOL,
+            classes: &[],
+            whole_school: true,
+        };
+        assert!(!may(&leader(), Action::ViewEvent, &elsewhere));
+        assert!(!may(
+            &guardian(Access::Full),
+            Action::AnswerEvent,
+            &elsewhere
+        ));
+    }
+
+    #[test]
+    fn homework_and_contact_book_stay_with_the_class() {
+        let class = Resource::Class {
+            school_id: SCHOOL,
+            class_id: CLASS,
+        };
+        assert!(may(&subject_teacher(), Action::ManageHomework, &class));
+        assert!(may(&leader(), Action::ManageHomework, &class));
+        assert!(!may(&other_teacher(), Action::ManageHomework, &class));
+        assert!(!may(
+            &guardian(Access::Full),
+            Action::ManageHomework,
+            &class
+        ));
+        assert!(may(&guardian(Access::Info), Action::ViewHomework, &class));
+        assert!(may(&pupil(), Action::ViewHomework, &class));
+        assert!(!may(&other_guardian(), Action::ViewHomework, &class));
+
+        assert!(may(&contact_teacher(), Action::ViewContactBook, &class));
+        assert!(may(&subject_teacher(), Action::ViewContactBook, &class));
+        assert!(may(
+            &guardian(Access::Full),
+            Action::ViewContactBook,
+            &class
+        ));
+        assert!(may(
+            &guardian(Access::Info),
+            Action::ViewContactBook,
+            &class
+        ));
+        assert!(!may(
+            &guardian(Access::None),
+            Action::ViewContactBook,
+            &class
+        ));
+        assert!(!may(&other_guardian(), Action::ViewContactBook, &class));
+        assert!(!may(&other_teacher(), Action::ViewContactBook, &class));
+        assert!(!may(&pupil(), Action::ViewContactBook, &class));
     }
 }

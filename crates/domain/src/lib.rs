@@ -9,6 +9,7 @@ pub mod auth;
 pub mod calendar;
 pub mod cases;
 pub mod conferences;
+pub mod contact_book;
 pub mod contact_hours;
 pub mod files;
 pub mod messages;

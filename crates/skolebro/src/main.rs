@@ -218,6 +218,40 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
+/// The key calendar feed addresses are derived from: `SKOLEBRO_FEED_KEY` when set (the same
+/// on every app node), else `DATA_DIR/feed.key`, created with a random key on first start.
+/// The database holds only a nonce and a hash per feed, so a copy of it opens no feed.
+fn feed_key(data_dir: &std::path::Path) -> Result<Vec<u8>, String> {
+    if let Ok(key) = std::env::var("SKOLEBRO_FEED_KEY") {
+        if key.len() >= 16 {
+            return Ok(key.into_bytes());
+        }
+        return Err("SKOLEBRO_FEED_KEY must be at least 16 characters".into());
+    }
+    let path = data_dir.join("feed.key");
+    match std::fs::read(&path) {
+        Ok(key) if key.len() >= 16 => Ok(key),
+        Ok(_) => Err(format!("{} is too short", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = skolebro_store::auth::random_token();
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            use std::io::Write;
+            options
+                .open(&path)
+                .and_then(|mut f| f.write_all(key.as_bytes()))
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Ok(key.into_bytes())
+        }
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
 async fn serve(args: &ServeArgs, store: Store) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
@@ -231,6 +265,7 @@ async fn serve(args: &ServeArgs, store: Store) -> Result<(), String> {
             secure_cookies: args.secure_cookies,
             // Attached files live beside the database, content-addressed.
             files_dir: Some(args.db.data_dir.join("files")),
+            feed_key: Some(feed_key(&args.db.data_dir)?),
         },
     );
     println!("skolebro is listening on http://{addr}");
@@ -372,6 +407,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             import_roster(&file, dry_run, &db).await
         }
         Command::Backup { file, db } => {
+            // Said before connecting: a PostgreSQL database is neither opened nor migrated.
+            if db.url().starts_with("postgres") {
+                return Err(skolebro_store::admin::POSTGRES_BACKUP.to_owned());
+            }
             let store = db.open().await?;
             store.backup(&file).await.map_err(|e| e.to_string())?;
             println!("Backup written to {}.", file.display());

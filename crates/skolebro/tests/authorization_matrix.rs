@@ -89,6 +89,10 @@ const CONCERN_DENY: u16 = 2403;
 /// guardians), 404 for everyone else.
 const CONFERENCE_DENY: u16 = 3403;
 
+/// `deny` for answering an event: 403 for those who see it but are not invited to answer (its
+/// staff, leaders, pupils), 404 for everyone else.
+const EVENT_DENY: u16 = 5403;
+
 /// The status a denied, signed-in `who` gets.
 fn denied_status(deny: u16, who: Who) -> u16 {
     let staff = matches!(who, Leader | ContactTeacher | SubjectTeacher | OtherTeacher);
@@ -105,6 +109,15 @@ fn denied_status(deny: u16, who: Who) -> u16 {
             403
         }
         CONFERENCE_DENY => 404,
+        EVENT_DENY
+            if matches!(
+                who,
+                Leader | ContactTeacher | SubjectTeacher | Pupil | OtherPupil
+            ) =>
+        {
+            403
+        }
+        EVENT_DENY => 404,
         other => other,
     }
 }
@@ -1284,6 +1297,233 @@ fn routes() -> Vec<Route> {
             ok: 204,
             deny: CONFERENCE_DENY,
         },
+        // Calendar (MSG-6) and contact book (MSG-7). The event under test is the demo's event
+        // of the first class, with answers open; the first class is below grade 3, so allowed
+        // homework requests are refused with 422 after the access check. `guardian1` and `pupil1`
+        // (the "other" family) are of the same class: its events, homework and contact book
+        // are theirs too.
+        Route {
+            method: "GET",
+            pattern: "/calendar",
+            kind: Kind::Page,
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/calendar/events/new",
+            kind: Kind::Page,
+            allowed: &[Leader, ContactTeacher, SubjectTeacher, OtherTeacher],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/calendar/events",
+            kind: Kind::Form(&[
+                ("target", "class:{class}"),
+                ("title", "Udflugt til skoven"),
+                ("starts_at", "2030-05-02T09:00"),
+                ("ends_at", "2030-05-02T14:00"),
+                ("rsvp", "1"),
+            ]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 303,
+            deny: 403,
+        },
+        Route {
+            method: "GET",
+            pattern: "/calendar/events/{id}",
+            kind: Kind::Page,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+                Pupil,
+                OtherPupil,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/calendar/events/{id}/answer",
+            kind: Kind::Form(&[("answer", "yes"), ("people", "2"), ("note", "")]),
+            allowed: &[Guardian, OtherGuardian, InfoGuardian],
+            ok: 303,
+            deny: EVENT_DENY,
+        },
+        Route {
+            method: "GET",
+            pattern: "/calendar/settings",
+            kind: Kind::Page,
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/calendar/settings/feed",
+            kind: Kind::Form(&[]),
+            allowed: SIGNED_IN,
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/calendar/settings/feed/revoke",
+            kind: Kind::Form(&[]),
+            allowed: SIGNED_IN,
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/calendar/settings/sharing",
+            kind: Kind::Form(&[("share_email", "1")]),
+            allowed: SIGNED_IN,
+            ok: 303,
+            deny: 404,
+        },
+        // The feed's secret address is its only credential: the guardian's current address
+        // answers anyone who has it.
+        Route {
+            method: "GET",
+            pattern: "/calendar/feed/{token}",
+            kind: Kind::Page,
+            allowed: EVERYONE,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/classes/{id}/homework",
+            kind: Kind::Page,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+                Pupil,
+                OtherPupil,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/classes/{id}/homework",
+            kind: Kind::Form(&[
+                ("day", "2030-05-02"),
+                ("subject", "Dansk"),
+                ("text", "Læs side 3."),
+            ]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 422,
+            // Staff of the school and the class's families know the class: 403.
+            deny: 403,
+        },
+        Route {
+            method: "GET",
+            pattern: "/classes/{id}/contacts",
+            kind: Kind::Page,
+            allowed: &[
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/classes/{id}/contacts.csv",
+            kind: Kind::Page,
+            allowed: &[
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/classes/{id}/contacts.vcf",
+            kind: Kind::Page,
+            allowed: &[
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/events",
+            kind: Kind::Api,
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/events",
+            kind: Kind::Json(
+                r#"{"audience": "class", "class_id": {class}, "title": "Udflugt",
+                    "starts_at": "2030-05-02T09:00:00+02:00", "ends_at": "2030-05-02T14:00:00+02:00"}"#,
+            ),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 201,
+            deny: 403,
+        },
+        Route {
+            method: "PUT",
+            pattern: "/api/v1/events/{id}/rsvp",
+            kind: Kind::Json(r#"{"answer": "maybe", "people": 1}"#),
+            allowed: &[Guardian, OtherGuardian, InfoGuardian],
+            ok: 200,
+            deny: EVENT_DENY,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/classes/{id}/homework",
+            kind: Kind::Api,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+                Pupil,
+                OtherPupil,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/classes/{id}/homework",
+            kind: Kind::Json(r#"{"day": "2030-05-02", "subject": "Dansk", "text": "Læs side 3."}"#),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 422,
+            // Staff of the school and the class's families know the class: 403.
+            deny: 403,
+        },
     ]
 }
 
@@ -1494,6 +1734,9 @@ fn upload_form() -> reqwest::multipart::Form {
 }
 
 fn path_of(pattern: &str, cast: &Cast) -> String {
+    if pattern.contains("/events/{id}") {
+        return pattern.replace("{id}", "{event}");
+    }
     if pattern.contains("/cases/") {
         let id = if pattern.ends_with("/close") {
             cast.closing_case_id
@@ -1520,6 +1763,7 @@ fn path_of(pattern: &str, cast: &Cast) -> String {
 /// A form value or JSON body with its placeholders filled in.
 fn fill(template: &str, cast: &Cast) -> String {
     let mut out = template.replace("{teacher}", &cast.teacher_id.to_string());
+    out = out.replace("{class}", &cast.class_id.to_string());
     out = out
         .replace("{pupil}", &cast.pupil_id.to_string())
         .replace("{freeslot}", &cast.conferences.slot_b.to_string());
@@ -1591,6 +1835,9 @@ async fn request(app: &TestApp, cast: &Cast, route: &Route, who: Who) -> (u16, S
         .any(|p| path.contains(p))
     {
         path = conference_path(app, cast, route, &path).await;
+    }
+    if path.contains("{event}") || path.contains("{token}") {
+        path = calendar_path(app, cast, &path).await;
     }
     let username = cast.usernames.get(&who);
     let method: reqwest::Method = route.method.parse().expect("method");
@@ -1960,3 +2207,36 @@ async fn conference_path(app: &TestApp, cast: &Cast, route: &Route, path: &str) 
 }
 
 on_both_databases!(matrix);
+
+/// The demo's event of the first class for `{event}`, the guardian's current feed secret for
+/// `{token}`.
+async fn calendar_path(app: &TestApp, cast: &Cast, path: &str) -> String {
+    let school = app
+        .store
+        .first_school()
+        .await
+        .expect("school")
+        .expect("one")
+        .id;
+    let events = app
+        .store
+        .upcoming_for(
+            school,
+            skolebro_domain::PersonId(cast.teacher_id),
+            &[skolebro_domain::ClassId(cast.class_id)],
+            jiff::Timestamp::now().as_second(),
+            1,
+        )
+        .await
+        .expect("events");
+    let mut out = path.replace("{event}", &events[0].id.to_string());
+    if out.contains("{token}") {
+        let username = &cast.usernames[&Guardian];
+        let token = app.token(username).await;
+        let (_, me) = app.api_get(Some(&token), "/api/v1/me").await;
+        let url = me["calendar_feed_url"].as_str().expect("feed url");
+        let secret = url.rsplit('/').next().expect("secret");
+        out = out.replace("{token}", secret);
+    }
+    out
+}

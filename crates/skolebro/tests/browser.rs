@@ -1,7 +1,8 @@
 //! The main journeys in a real browser (headless Chromium through ChromeDriver): a guardian signs
 //! in, sees their own child and not another family's, and signs out; a guardian writes to the
 //! contact teacher, who answers, and the answer appears without a reload (MSG-1); a guardian
-//! books a conference in the demo's open round and the teacher sees it (CON-2, CON-3).
+//! books a conference in the demo's open round and the teacher sees it (CON-2, CON-3); a
+//! guardian answers the demo's class event and sees the answer in the calendar (MSG-6).
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. Where they are missing the test says it was
 //! skipped, unless `SKOLEBRO_REQUIRE_BROWSER` is set (as `.ci/run` does), when it fails.
@@ -589,9 +590,128 @@ async fn guardian_books_a_conference_and_the_teacher_sees_it(app: TestApp) {
     browser.close().await.expect("close");
 }
 
+/// MSG-6: the demo's event of the first class asks for answers; a guardian opens the calendar,
+/// finds the event, answers yes for three people, and sees the answer in the calendar.
+async fn guardian_answers_an_event_and_sees_it_in_the_calendar(app: TestApp) {
+    let Some((_driver, browser)) = start_browser().await else {
+        return;
+    };
+    let school = app
+        .store
+        .first_school()
+        .await
+        .expect("school")
+        .expect("exists")
+        .id;
+    let pupil = app.id_of("pupil1").await;
+    let class = app
+        .store
+        .pupil_detail(school, pupil)
+        .await
+        .expect("pupil")
+        .expect("exists")
+        .classes[0]
+        .id;
+    let event = app
+        .store
+        .upcoming_for(
+            school,
+            app.id_of("guardian1").await,
+            &[class],
+            jiff::Timestamp::now().as_second(),
+            1,
+        )
+        .await
+        .expect("events")
+        .into_iter()
+        .next()
+        .expect("the demo event");
+    let tz = jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz");
+    let day = jiff::Timestamp::from_second(event.starts_at)
+        .expect("instant")
+        .to_zoned(tz)
+        .date();
+    sign_in(&browser, &app, "guardian1").await;
+    browser
+        .find(Locator::Css("nav a[href='/calendar']"))
+        .await
+        .expect("the calendar link")
+        .click()
+        .await
+        .expect("click");
+    browser
+        .wait()
+        .for_element(Locator::Css("table.calendar"))
+        .await
+        .expect("the month");
+    // The week of the event, without JavaScript: a plain link with the date.
+    browser
+        .goto(&app.url(&format!("/calendar?view=week&date={day}")))
+        .await
+        .expect("week");
+    browser
+        .wait()
+        .for_element(Locator::Css(&format!(
+            "#day-{day} a[href='/calendar/events/{}']",
+            event.id
+        )))
+        .await
+        .expect("the event on its day")
+        .click()
+        .await
+        .expect("click");
+    browser
+        .wait()
+        .for_element(Locator::Id("answer-yes"))
+        .await
+        .expect("the answer form")
+        .click()
+        .await
+        .expect("yes");
+    let people = browser.find(Locator::Id("people")).await.expect("people");
+    people.clear().await.expect("clear");
+    people.send_keys("3").await.expect("type");
+    browser
+        .find(Locator::Css(
+            "form[action$='/answer'] button[type='submit']",
+        ))
+        .await
+        .expect("send")
+        .click()
+        .await
+        .expect("click");
+    let mine = browser
+        .wait()
+        .for_element(Locator::Id("my-answer"))
+        .await
+        .expect("the saved answer")
+        .text()
+        .await
+        .expect("text");
+    assert!(mine.contains("Ja") && mine.contains('3'), "{mine}");
+    browser
+        .goto(&app.url(&format!("/calendar?view=week&date={day}")))
+        .await
+        .expect("week");
+    let cell = browser
+        .wait()
+        .for_element(Locator::Id(&format!("day-{day}")))
+        .await
+        .expect("the day")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        cell.contains(&event.title) && cell.contains("(Ja)"),
+        "the answer shows in the calendar: {cell}"
+    );
+    browser.close().await.expect("close");
+}
+
 on_both_databases!(
     guardian_signs_in_and_sees_own_child_only,
     guardian_writes_to_the_teacher_and_sees_the_answer_live,
     guardian_reports_illness_and_the_teacher_sees_it_in_the_register,
-    guardian_books_a_conference_and_the_teacher_sees_it
+    guardian_books_a_conference_and_the_teacher_sees_it,
+    guardian_answers_an_event_and_sees_it_in_the_calendar
 );

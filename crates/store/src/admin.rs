@@ -17,6 +17,10 @@ pub struct NewUser {
     pub password: String,
 }
 
+/// How a PostgreSQL database is backed up: with the server's own tool, not by skolebro.
+pub const POSTGRES_BACKUP: &str = "this database is PostgreSQL: back it up with pg_dump (for \
+     example `pg_dump --format=custom --file=skolebro.dump \"$DATABASE_URL\"`)";
+
 impl Store {
     /// Creates a school with its country's time zone and locale.
     pub async fn create_school(&self, name: &str, country: Country) -> Result<SchoolId> {
@@ -105,11 +109,7 @@ impl Store {
                     .await?;
                 Ok(())
             }
-            Backend::Postgres => Err(StoreError::Invalid(
-                "this database is PostgreSQL: back it up with pg_dump (for example \
-                 `pg_dump --format=custom --file=skolebro.dump \"$DATABASE_URL\"`)"
-                    .into(),
-            )),
+            Backend::Postgres => Err(StoreError::Invalid(POSTGRES_BACKUP.into())),
         }
     }
 }

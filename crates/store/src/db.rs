@@ -86,6 +86,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_need_based_conferences.sql"),
     ),
     (
+        9,
+        "calendar",
+        include_str!("../migrations/sqlite/0009_calendar.sql"),
+    ),
+    (
         12,
         "absence_school_rules",
         include_str!("../migrations/sqlite/0012_absence_school_rules.sql"),
@@ -126,6 +131,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "need_based_conferences",
         include_str!("../migrations/postgres/0007_need_based_conferences.sql"),
+    ),
+    (
+        9,
+        "calendar",
+        include_str!("../migrations/postgres/0009_calendar.sql"),
     ),
     (
         12,

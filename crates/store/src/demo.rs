@@ -8,6 +8,8 @@
 //! demo is made). The first class also holds the special cases every feature must handle:
 //! `guardian3` has protected contact details (PEO-3); `pupil4`'s parents live in two households
 //! and the second has information-only access (PEO-2); `guardian5` needs an interpreter (PEO-4).
+//! The first class has an event a week ahead with answers open; the first class of grade 3 or
+//! up has two homework entries for tomorrow (MSG-6).
 
 use std::collections::HashMap;
 
@@ -771,6 +773,15 @@ impl Store {
             pupil_id: None,
             from_booking_id: None,
         })
+        .await?;
+        self.demo_calendar(
+            SchoolId(school_id),
+            ClassId(class_ids[0]),
+            PersonId(id_of(1)),
+            options.country,
+            &tz,
+            today,
+        )
         .await?;
 
         self.refresh_statistics().await?;

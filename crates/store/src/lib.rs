@@ -9,6 +9,7 @@ pub mod absence;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod cases;
 pub mod conferences;
 mod db;

@@ -136,13 +136,19 @@ impl Modify for SharedResponses {
         crate::conferences::api_class_agreements,
         crate::conferences::api_my_agreements,
         crate::conferences::api_done,
+        crate::calendar::api_events,
+        crate::calendar::api_create_event,
+        crate::calendar::api_rsvp,
+        crate::calendar::api_homework,
+        crate::calendar::api_add_homework,
     ),
     modifiers(&BearerAuth, &SharedResponses),
     tags((name = "auth", description = "Sessions"), (name = "people", description = "Schools, classes, pupils, guardians"),
         (name = "messages", description = "Conversations, tone help, logged calls and talks"),
         (name = "absence", description = "Absence reports, registers, rates"),
         (name = "cases", description = "Worrying absence, concerns and the duty to act, crisis routines"),
-        (name = "conferences", description = "Conference rounds and bookings, preparation, notes, agreements, coverage"))
+        (name = "conferences", description = "Conference rounds and bookings, preparation, notes, agreements, coverage"),
+        (name = "calendar", description = "Events with answers, homework; each person's iCalendar feed is at calendar_feed_url of /api/v1/me"))
 )]
 pub struct ApiDoc;
 

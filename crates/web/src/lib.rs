@@ -6,6 +6,7 @@
 pub mod absence;
 pub mod api;
 pub mod auth;
+pub mod calendar;
 pub mod cases;
 pub mod conferences;
 pub mod error;
@@ -41,6 +42,9 @@ pub struct Config {
     pub secure_cookies: bool,
     /// The content-addressed directory of attached files; without one, uploads are refused.
     pub files_dir: Option<std::path::PathBuf>,
+    /// The secret that calendar feed addresses are derived from (the database keeps only a
+    /// nonce and a hash). Without one, a random key lives as long as the process.
+    pub feed_key: Option<Vec<u8>>,
 }
 
 /// What every handler can reach.
@@ -52,15 +56,24 @@ pub struct AppState {
     pub events: tokio::sync::broadcast::Sender<messages::MessageEvent>,
     /// Sessions that wrote lately: they read from the primary when reads go to a replica.
     pub recent_writers: Arc<replica::RecentWriters>,
+    /// The key calendar feed addresses are derived from.
+    pub feed_key: Arc<Vec<u8>>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: Config) -> Self {
+        let feed_key = Arc::new(
+            config
+                .feed_key
+                .clone()
+                .unwrap_or_else(|| skolebro_store::auth::random_token().into_bytes()),
+        );
         AppState {
             store,
             config: Arc::new(config),
             events: messages::event_channel(),
             recent_writers: Default::default(),
+            feed_key,
         }
     }
 }
@@ -111,6 +124,7 @@ pub fn app(state: AppState) -> Router {
         .merge(cases::routes())
         .merge(conferences::routes())
         .merge(absence::routes())
+        .merge(calendar::routes())
         .merge(api::routes())
         .fallback(|| async { WebError::NotFound })
         .layer(axum::middleware::from_fn_with_state(

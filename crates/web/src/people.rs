@@ -616,6 +616,9 @@ pub struct MeResponse {
     pub children: Vec<ChildRef>,
     /// Classes the person teaches, or, for a pupil, is enrolled in.
     pub classes: Vec<ClassRef>,
+    /// The person's secret iCalendar feed (events, conferences, homework): subscribe to it
+    /// from a phone calendar. Revoked and renewed on the calendar settings page.
+    pub calendar_feed_url: String,
 }
 
 fn class_ref(c: &ClassSummary) -> ClassRef {
@@ -639,6 +642,7 @@ fn class_ref(c: &ClassSummary) -> ClassRef {
 pub async fn api_me(
     State(state): State<AppState>,
     viewer: Viewer,
+    headers: axum::http::HeaderMap,
 ) -> Result<Json<MeResponse>, WebError> {
     let me = viewer.require()?;
     let actor = &me.actor;
@@ -684,6 +688,7 @@ pub async fn api_me(
         },
         children,
         classes: classes.iter().map(class_ref).collect(),
+        calendar_feed_url: crate::calendar::my_feed_url(&state, &viewer, &headers, me).await?,
     }))
 }
 
