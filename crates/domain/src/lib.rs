@@ -11,6 +11,7 @@ pub mod cases;
 pub mod conferences;
 pub mod contact_hours;
 pub mod files;
+pub mod meetings;
 pub mod messages;
 pub mod people;
 pub mod profile;
