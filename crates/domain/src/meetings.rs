@@ -440,7 +440,7 @@ pub fn draw_groups(
                 rng.shuffle(ids);
             }
             // Largest language first; ties by name (BTreeMap order, stable sort).
-            langs.sort_by(|a, b| b.1.len().cmp(&a.1.len()));
+            langs.sort_by_key(|l| std::cmp::Reverse(l.1.len()));
             let line: Vec<PersonId> = langs.into_iter().flat_map(|(_, ids)| ids).collect();
             let (base, extra) = (line.len() / groups, line.len() % groups);
             let mut at = 0;
