@@ -133,13 +133,20 @@ impl Modify for SharedResponses {
         crate::conferences::api_class_agreements,
         crate::conferences::api_my_agreements,
         crate::conferences::api_done,
+        crate::meetings::api_meetings,
+        crate::meetings::api_create,
+        crate::meetings::api_meeting,
+        crate::meetings::api_propose,
+        crate::meetings::api_vote,
+        crate::meetings::api_rsvp,
     ),
     modifiers(&BearerAuth, &SharedResponses),
     tags((name = "auth", description = "Sessions"), (name = "people", description = "Schools, classes, pupils, guardians"),
         (name = "messages", description = "Conversations, tone help, logged calls and talks"),
         (name = "absence", description = "Absence reports, registers, rates"),
         (name = "cases", description = "Worrying absence, concerns and the duty to act, crisis routines"),
-        (name = "conferences", description = "Conference rounds and bookings, preparation, notes, agreements, coverage"))
+        (name = "conferences", description = "Conference rounds and bookings, preparation, notes, agreements, coverage"),
+        (name = "meetings", description = "Parent meetings: planning with the parent representatives, themes and votes, replies with needs"))
 )]
 pub struct ApiDoc;
 

@@ -11,6 +11,7 @@ pub mod conferences;
 pub mod error;
 mod files;
 pub mod i18n;
+pub mod meetings;
 pub mod messages;
 pub mod people;
 mod viewer;
@@ -107,6 +108,7 @@ pub fn app(state: AppState) -> Router {
         .merge(cases::routes())
         .merge(conferences::routes())
         .merge(absence::routes())
+        .merge(meetings::routes())
         .merge(api::routes())
         .fallback(|| async { WebError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
