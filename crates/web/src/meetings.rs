@@ -77,14 +77,22 @@ const POSTS_PER_PAGE: i64 = 50;
 
 /// A refusal with a text written for people, shown on the error page and as the problem
 /// detail.
-fn said(e: WebError) -> Response {
-    let mut r = e.into_response();
-    r.extensions_mut().insert(DetailForPeople);
-    r
+struct Said(WebError);
+
+impl IntoResponse for Said {
+    fn into_response(self) -> Response {
+        let mut r = self.0.into_response();
+        r.extensions_mut().insert(DetailForPeople);
+        r
+    }
 }
 
-fn unprocessable(text: String) -> Response {
-    said(WebError::Unprocessable(text))
+fn unprocessable(text: String) -> Said {
+    Said(WebError::Unprocessable(text))
+}
+
+fn refuse(text: String) -> Response {
+    unprocessable(text).into_response()
 }
 
 fn refused(tr: &Tr, key: &str) -> WebError {
@@ -117,7 +125,7 @@ fn rfc3339(ts: i64, tz: &TimeZone) -> String {
         .to_string()
 }
 
-fn one_line(tr: &Tr, field: &str, v: &str, max: usize) -> Result<String, Response> {
+fn one_line(tr: &Tr, field: &str, v: &str, max: usize) -> Result<String, Said> {
     skolebro_domain::text::single_line(v, max)
         .map_err(|p| unprocessable(format!("{}: {p}", tr.t(field))))
 }
@@ -127,7 +135,7 @@ fn optional_text(
     field: &str,
     v: Option<&str>,
     max: usize,
-) -> Result<Option<String>, Response> {
+) -> Result<Option<String>, Said> {
     match v {
         None => Ok(None),
         Some(v) => skolebro_domain::conferences::multi_line(v, max)
@@ -403,7 +411,7 @@ async fn propose(
     me: &SignedIn,
     meeting: &Meeting,
     req: &ThemeRequest,
-) -> Result<i64, Response> {
+) -> Result<i64, Said> {
     let tr = &viewer.tr;
     let suggestion = req
         .suggestion
@@ -432,7 +440,7 @@ async fn propose(
         ),
     };
     if Timestamp::now().as_second() >= meeting.starts_at {
-        return Err(said(WebError::Conflict(tr.t("meetings-error-started"))));
+        return Err(Said(WebError::Conflict(tr.t("meetings-error-started"))));
     }
     state
         .store
@@ -444,7 +452,7 @@ async fn propose(
             me.actor.person_id,
         )
         .await
-        .map_err(|e| WebError::from(e).into_response())
+        .map_err(|e| Said(WebError::from(e)))
 }
 
 /// A reply to the invitation with needs (MEE-1, PEO-4; 004).
@@ -471,10 +479,10 @@ async fn reply(
     me: &SignedIn,
     meeting: &Meeting,
     req: &RsvpRequest,
-) -> Result<(), Response> {
+) -> Result<(), Said> {
     let tr = &viewer.tr;
     if rules::rsvp_open(Timestamp::now().as_second(), meeting.rsvp_deadline).is_err() {
-        return Err(said(WebError::Conflict(tr.t1(
+        return Err(Said(WebError::Conflict(tr.t1(
             "meetings-error-rsvp-closed",
             "deadline",
             local_text(meeting.rsvp_deadline, &me.time_zone()),
@@ -495,7 +503,7 @@ async fn reply(
                 .store
                 .interpreter_language(me.actor.person_id)
                 .await
-                .map_err(|e| WebError::from(e).into_response())?,
+                .map_err(|e| Said(WebError::from(e)))?,
         };
         match language {
             Some(l) => Some(l),
@@ -520,7 +528,7 @@ async fn reply(
         .store
         .rsvp(me.actor.school_id, meeting.id, me.actor.person_id, &rsvp)
         .await
-        .map_err(|e| WebError::from(e).into_response())
+        .map_err(|e| Said(WebError::from(e)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -944,12 +952,10 @@ async fn create_meeting(
     me: &SignedIn,
     raw: &str,
     req: &PlanRequest,
-) -> Result<i64, Response> {
-    let (class, s) = class_for(state, me, raw)
-        .await
-        .map_err(IntoResponse::into_response)?;
+) -> Result<i64, Said> {
+    let (class, s) = class_for(state, me, raw).await.map_err(Said)?;
     if !s.plan {
-        return Err(deny(me, &viewer.tr, class.id, Action::PlanMeeting).into_response());
+        return Err(Said(deny(me, &viewer.tr, class.id, Action::PlanMeeting)));
     }
     let plan = check_plan(&viewer.tr, &me.time_zone(), req, true).map_err(unprocessable)?;
     state
@@ -961,7 +967,7 @@ async fn create_meeting(
             me.actor.person_id,
         )
         .await
-        .map_err(|e| WebError::from(e).into_response())
+        .map_err(|e| Said(WebError::from(e)))
 }
 
 #[derive(Deserialize)]
@@ -1015,7 +1021,7 @@ async fn create_form(
     Ok(
         match create_meeting(&state, &viewer, me, &raw, &form.request()).await {
             Ok(id) => Redirect::to(&format!("/meetings/{id}")).into_response(),
-            Err(r) => r,
+            Err(r) => r.into_response(),
         },
     )
 }
@@ -1054,7 +1060,7 @@ async fn representative_form(
     );
     let guardians = state.store.class_guardians(school, class.id).await?;
     if !guardians.iter().any(|g| g.person.id == person) {
-        return Ok(unprocessable(viewer.tr.t("meetings-error-guardian")));
+        return Ok(refuse(viewer.tr.t("meetings-error-guardian")));
     }
     state
         .store
@@ -1140,7 +1146,7 @@ struct MeetingPage {
     agreement_answer_days: Option<i64>,
     channels: Vec<(&'static str, String, bool)>,
     values: PlanValues,
-    forms: Vec<(&'static str, String)>,
+    forms: Vec<(&'static str, String, bool)>,
     tone: Option<(String, Vec<AdviceLine>)>,
     error: Option<String>,
 }
@@ -1307,11 +1313,17 @@ async fn render_meeting(
                 )
             })
             .collect(),
-        values,
         forms: MeetingForm::ALL
             .iter()
-            .map(|f| (f.as_str(), tr.t(&format!("meetings-form-{}", f.as_str()))))
+            .map(|f| {
+                (
+                    f.as_str(),
+                    tr.t(&format!("meetings-form-{}", f.as_str())),
+                    values.form == f.as_str(),
+                )
+            })
             .collect(),
+        values,
         tone,
         error: error.clone(),
     };
@@ -1385,7 +1397,7 @@ async fn propose_form(
     };
     Ok(match propose(&state, &viewer, me, &m, &req).await {
         Ok(_) => Redirect::to(&format!("/meetings/{}#themes", m.id)).into_response(),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     })
 }
 
@@ -1424,7 +1436,7 @@ async fn agenda_form(
     let me = viewer.require()?;
     let (m, theme, _) = theme_for(&state, &viewer, me, &raw, Action::PlanMeeting).await?;
     if m.agenda.len() >= rules::MAX_AGENDA_ITEMS && !m.agenda.contains(&theme.text) {
-        return Ok(unprocessable(viewer.tr.t("meetings-error-agenda-many")));
+        return Ok(refuse(viewer.tr.t("meetings-error-agenda-many")));
     }
     state
         .store
@@ -1467,7 +1479,7 @@ async fn rsvp_form(
         None => 0,
         Some(c) => match c.parse::<i64>() {
             Ok(n) => n,
-            Err(_) => return Ok(unprocessable(viewer.tr.t("meetings-error-childcare"))),
+            Err(_) => return Ok(refuse(viewer.tr.t("meetings-error-childcare"))),
         },
     };
     let req = RsvpRequest {
@@ -1479,7 +1491,7 @@ async fn rsvp_form(
     };
     Ok(match reply(&state, &viewer, me, &m, &req).await {
         Ok(()) => Redirect::to(&format!("/meetings/{}#rsvp", m.id)).into_response(),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     })
 }
 
@@ -1503,14 +1515,15 @@ async fn groups_form(
     let tr = viewer.tr;
     let (m, _) = meeting_for(&state, &viewer, me, &raw, Action::PlanMeeting).await?;
     let Ok(groups) = form.groups.trim().parse::<usize>() else {
-        return Ok(unprocessable(tr.t("meetings-error-groups")));
+        return Ok(refuse(tr.t("meetings-error-groups")));
     };
     let Ok(mode) = form.mode.parse::<GroupMode>() else {
-        return Ok(unprocessable(format!(
+        return Ok(refuse(format!(
             "{}: {}",
             tr.t("meetings-field-mode"),
             tr.t("meetings-error-choice")
-        )));
+        ))
+        .into_response());
     };
     let seed = match form
         .seed
@@ -1520,7 +1533,7 @@ async fn groups_form(
     {
         Some(s) => match s.parse::<u32>() {
             Ok(n) => i64::from(n),
-            Err(_) => return Ok(unprocessable(tr.t("meetings-error-seed"))),
+            Err(_) => return Ok(refuse(tr.t("meetings-error-seed"))),
         },
         None => Timestamp::now().as_second() % 1_000_000,
     };
@@ -1539,10 +1552,11 @@ async fn groups_form(
     let drawn = match rules::draw_groups(&attendees, groups, mode, seed as u64) {
         Ok(d) => d,
         Err(p) => {
-            return Ok(unprocessable(tr.t(match p {
+            return Ok(refuse(tr.t(match p {
                 DrawProblem::MoreGroupsThanAttendees => "meetings-error-groups-attendees",
                 DrawProblem::NoGroups | DrawProblem::TooManyGroups => "meetings-error-groups",
-            })))
+            }))
+            .into_response())
         }
     };
     state
@@ -1578,7 +1592,7 @@ async fn minutes_form(
         rules::MAX_MINUTES_CHARS,
     ) {
         Ok(v) => v,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let decisions = match optional_text(
         &tr,
@@ -1587,11 +1601,11 @@ async fn minutes_form(
         rules::MAX_DECISION_CHARS * 20,
     ) {
         Ok(v) => v,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let publish = form.publish.is_some();
     if publish && minutes.is_none() {
-        return Ok(unprocessable(tr.t("meetings-error-minutes-empty")));
+        return Ok(refuse(tr.t("meetings-error-minutes-empty")));
     }
     state
         .store
@@ -1647,11 +1661,12 @@ async fn agreement_form(
     let agreement = match CommunicationAgreement::new(&form.hours, &channels, days) {
         Ok(a) => a,
         Err(p) => {
-            return Ok(unprocessable(match p {
+            return Ok(refuse(match p {
                 AgreementProblem::Hours(h) => format!("{}: {h}", tr.t("meetings-field-hours")),
                 AgreementProblem::NoChannel => tr.t("meetings-error-channels"),
                 AgreementProblem::AnswerDays => tr.t("meetings-error-answer-days"),
-            }))
+            })
+            .into_response())
         }
     };
     state
@@ -1789,25 +1804,24 @@ async fn board_form(
     let tr = viewer.tr;
     let (class, _) = board_for(&state, &viewer, me, &raw, true).await?;
     let Ok(kind) = form.kind.parse::<OfferKind>() else {
-        return Ok(unprocessable(format!(
+        return Ok(refuse(format!(
             "{}: {}",
             tr.t("meetings-field-offer"),
             tr.t("meetings-error-choice")
-        )));
+        ))
+        .into_response());
     };
     let text = match skolebro_domain::conferences::multi_line(&form.text, rules::MAX_POST_CHARS) {
         Ok(Some(t)) => t,
         Ok(None) => {
-            return Ok(unprocessable(format!(
-                "{}: empty",
-                tr.t("meetings-field-post")
-            )))
+            return Ok(
+                unprocessable(format!("{}: empty", tr.t("meetings-field-post"))).into_response(),
+            )
         }
         Err(p) => {
-            return Ok(unprocessable(format!(
-                "{}: {p}",
-                tr.t("meetings-field-post")
-            )))
+            return Ok(
+                unprocessable(format!("{}: {p}", tr.t("meetings-field-post"))).into_response(),
+            )
         }
     };
     state
@@ -1925,11 +1939,12 @@ async fn create_body_form(
         return Err(WebError::NotFound);
     }
     let Ok(kind) = form.kind.parse::<BodyKind>() else {
-        return Ok(unprocessable(format!(
+        return Ok(refuse(format!(
             "{}: {}",
             tr.t("meetings-field-body-kind"),
             tr.t("meetings-error-choice")
-        )));
+        ))
+        .into_response());
     };
     let name = match one_line(
         &tr,
@@ -1938,7 +1953,7 @@ async fn create_body_form(
         rules::MAX_TITLE_CHARS,
     ) {
         Ok(n) => n,
-        Err(r) => return Ok(r),
+        Err(r) => return Ok(r.into_response()),
     };
     let id = state
         .store
@@ -2053,7 +2068,7 @@ async fn member_form(
     };
     let person = match person {
         Some(p) if state.store.is_of_school(school, p).await? => p,
-        _ => return Ok(unprocessable(viewer.tr.t("meetings-error-member"))),
+        _ => return Ok(refuse(viewer.tr.t("meetings-error-member"))),
     };
     state.store.add_body_member(school, body.id, person).await?;
     Ok(Redirect::to(&format!("/parent-bodies/{}", body.id)).into_response())
@@ -2077,16 +2092,14 @@ async fn body_post_form(
     let text = match skolebro_domain::conferences::multi_line(&form.text, rules::MAX_POST_CHARS) {
         Ok(Some(t)) => t,
         Ok(None) => {
-            return Ok(unprocessable(format!(
-                "{}: empty",
-                tr.t("meetings-field-post")
-            )))
+            return Ok(
+                unprocessable(format!("{}: empty", tr.t("meetings-field-post"))).into_response(),
+            )
         }
         Err(p) => {
-            return Ok(unprocessable(format!(
-                "{}: {p}",
-                tr.t("meetings-field-post")
-            )))
+            return Ok(
+                unprocessable(format!("{}: {p}", tr.t("meetings-field-post"))).into_response(),
+            )
         }
     };
     state
@@ -2145,7 +2158,7 @@ pub async fn api_create(
     Ok(
         match create_meeting(&state, &viewer, me, &raw, &req).await {
             Ok(id) => (StatusCode::CREATED, Json(Created { id })).into_response(),
-            Err(r) => r,
+            Err(r) => r.into_response(),
         },
     )
 }
@@ -2182,7 +2195,7 @@ pub async fn api_propose(
     let (m, _) = meeting_for(&state, &viewer, me, &raw, Action::TakePartInMeeting).await?;
     Ok(match propose(&state, &viewer, me, &m, &req).await {
         Ok(id) => (StatusCode::CREATED, Json(Created { id })).into_response(),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     })
 }
 
@@ -2229,7 +2242,7 @@ pub async fn api_rsvp(
     let (m, _) = meeting_for(&state, &viewer, me, &raw, Action::TakePartInMeeting).await?;
     Ok(match reply(&state, &viewer, me, &m, &req).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     })
 }
 
