@@ -1020,7 +1020,59 @@ async fn theme_suggestions_speak_three_languages(app: TestApp) {
     app.stop().await;
 }
 
+async fn reminders_come_due_once_and_skip_those_who_declined(app: TestApp) {
+    let g1 = app.token("guardian1").await;
+    let m = demo_meeting(&app, &g1).await;
+    let id = m["id"].as_i64().expect("id");
+    let school = school(&app).await;
+    let meeting = app
+        .store
+        .meeting(school, id)
+        .await
+        .expect("m")
+        .expect("exists");
+    let remind_at = meeting.remind_at.expect("the demo meeting has a reminder");
+    assert!(app
+        .store
+        .reminders_due(remind_at - 1, 10)
+        .await
+        .expect("due")
+        .is_empty());
+    let due = app.store.reminders_due(remind_at, 10).await.expect("due");
+    assert_eq!(due.iter().map(|m| m.id).collect::<Vec<_>>(), vec![id]);
+    let before = app
+        .store
+        .to_remind(&meeting)
+        .await
+        .expect("to remind")
+        .len();
+    put(
+        &app,
+        &g1,
+        &format!("/api/v1/meetings/{id}/rsvp"),
+        json!({"coming": false}),
+    )
+    .await;
+    let after = app.store.to_remind(&meeting).await.expect("to remind");
+    assert_eq!(
+        after.len(),
+        before - 1,
+        "a guardian who declined is not reminded"
+    );
+    let declined = app.id_of("guardian1").await;
+    assert!(!after.iter().any(|p| p.id == declined));
+    app.store.mark_reminded(school, id).await.expect("sent");
+    assert!(app
+        .store
+        .reminders_due(remind_at, 10)
+        .await
+        .expect("due")
+        .is_empty());
+    app.stop().await;
+}
+
 on_both_databases!(
+    reminders_come_due_once_and_skip_those_who_declined,
     representative_plans_with_the_staff,
     guardians_propose_and_vote_and_planners_see_the_ranking,
     guardians_reply_with_needs_until_the_deadline,

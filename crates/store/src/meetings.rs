@@ -431,6 +431,56 @@ impl Store {
         .collect()
     }
 
+    /// Reminders due at `now` (MEE-1): meetings whose reminder time has come and that have not
+    /// begun nor been reminded, oldest first, at most `limit` (the notification worker's batch;
+    /// served by the `meeting_remind` index).
+    pub async fn reminders_due(&self, now: i64, limit: i64) -> Result<Vec<Meeting>> {
+        sqlx::query(&format!(
+            "SELECT {MEETING_COLUMNS} FROM meeting m JOIN class c ON c.id = m.class_id \
+             WHERE m.remind_at <= $1 AND m.reminded_at IS NULL AND m.starts_at > $1 \
+             ORDER BY m.remind_at, m.id LIMIT $2"
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(meeting_from_row)
+        .collect()
+    }
+
+    /// The guardians a reminder goes to: the class's guardians who have not said they are not
+    /// coming.
+    pub async fn to_remind(&self, meeting: &Meeting) -> Result<Vec<PersonName>> {
+        let declined: Vec<PersonId> = sqlx::query(
+            "SELECT person_id FROM meeting_rsvp WHERE meeting_id = $1 AND school_id = $2 \
+             AND coming = 0",
+        )
+        .bind(meeting.id)
+        .bind(meeting.school_id.0)
+        .fetch_all(&self.read)
+        .await
+        .map(ids)??;
+        Ok(self
+            .class_guardians(meeting.school_id, meeting.class_id)
+            .await?
+            .into_iter()
+            .map(|g| g.person)
+            .filter(|p| !declined.contains(&p.id))
+            .collect())
+    }
+
+    /// Marks a meeting's reminder as sent.
+    pub async fn mark_reminded(&self, school_id: SchoolId, meeting_id: i64) -> Result<()> {
+        sqlx::query("UPDATE meeting SET reminded_at = $1 WHERE id = $2 AND school_id = $3")
+            .bind(now())
+            .bind(meeting_id)
+            .bind(school_id.0)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
     // -----------------------------------------------------------------------------------------
     // Themes and votes (MEE-2)
 
