@@ -632,16 +632,28 @@ async fn parents_plan_the_meeting_together(app: TestApp) {
         }
     };
 
+    // Each form answers with a redirect to a part of the page: wait for it, so that nothing is
+    // read from the page before the form was handled.
+    let arrived = |part: &'static str| {
+        let browser = browser.clone();
+        async move {
+            for _ in 0..100 {
+                let url = browser.current_url().await.expect("url");
+                if url.fragment() == Some(part) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("the page did not come back at #{part}");
+        }
+    };
+
     // guardian1 proposes "Samvær i klassen" from the suggestions for the youngest grades.
     sign_in(&browser, &app, "guardian1").await;
     browser.goto(&meeting_url).await.expect("open");
     click("#suggestion option[value='class-community']".into()).await;
     click("form[action$='/themes'] button[type='submit']".into()).await;
-    browser
-        .wait()
-        .for_element(Locator::Css("#theme-list"))
-        .await
-        .expect("themes");
+    arrived("themes").await;
     let theme = app
         .store
         .themes(school, meeting, app.id_of("guardian1").await)
@@ -657,6 +669,7 @@ async fn parents_plan_the_meeting_together(app: TestApp) {
     sign_in(&browser, &app, "guardian5").await;
     browser.goto(&meeting_url).await.expect("open");
     click(format!("#theme-{theme} form[action$='/vote'] button")).await;
+    arrived("themes").await;
     browser
         .wait()
         .for_element(Locator::Css(&format!(
@@ -678,6 +691,7 @@ async fn parents_plan_the_meeting_together(app: TestApp) {
     click("#coming-yes".into()).await;
     click("#interpreter".into()).await;
     click("form[action$='/rsvp'] button[type='submit']".into()).await;
+    arrived("rsvp").await;
     let reply = browser
         .wait()
         .for_element(Locator::Id("my-rsvp"))
@@ -701,6 +715,7 @@ async fn parents_plan_the_meeting_together(app: TestApp) {
         .expect("text");
     assert_eq!(votes, "1 stemme");
     click(format!("#theme-{theme} form[action$='/agenda'] button")).await;
+    arrived("agenda").await;
     let agenda = browser
         .wait()
         .for_element(Locator::Id("agenda-items"))
