@@ -158,6 +158,30 @@ pub enum Action {
     ConductConference,
     /// Acknowledge the summary: the pupil's guardians, both households (CON-6).
     AcknowledgeSummary,
+    /// See a class's parent meetings, their agenda, themes and published minutes (MEE-1..5):
+    /// the class's staff, leaders and the guardians of the class's pupils.
+    ViewMeeting,
+    /// Know that a meeting exists: a refused change is answered 403 to the school's staff and
+    /// guardians, 404 to everyone else.
+    KnowOfMeeting,
+    /// Plan a meeting with the parents (MEE-2): agenda, invitation, groups, minutes, decisions,
+    /// the communication agreement. The class's staff, leaders and the class's parent
+    /// representatives.
+    PlanMeeting,
+    /// Propose and vote on themes, reply to the invitation: guardians of the class's pupils.
+    TakePartInMeeting,
+    /// Choose a class's parent representatives (DK *klasseforældreråd*, NO *foreldrekontakter*):
+    /// the school — leaders and the class's contact teachers.
+    ChooseRepresentatives,
+    /// See how the class's parent group is knit (DIF-5): the class's staff and leaders.
+    ViewKnit,
+    /// Read a class's parent board (DIF-5): its guardians when the school allows the board,
+    /// the class's staff and leaders.
+    ViewParentBoard,
+    /// Post on a class's parent board: its guardians, when the school allows it.
+    PostOnParentBoard,
+    /// Read a parent body and its thread, and write in it (PEO-5): its members and leaders.
+    TakePartInBody,
     /// Mark an agreement done (CON-7).
     FollowUpAgreement,
     /// Create and change events (MSG-6): class events by the class's staff, grade events by the
@@ -264,6 +288,21 @@ pub enum Resource<'a> {
         classes: &'a [ClassId],
         whole_school: bool,
     },
+    /// A parent meeting of `class_id` (MEE-1..5); `representative`: the actor is a parent
+    /// representative of the class.
+    Meeting {
+        school_id: SchoolId,
+        class_id: ClassId,
+        representative: bool,
+    },
+    /// A class's parent board (DIF-5); `allowed`: the school's setting allows it.
+    ParentBoard {
+        school_id: SchoolId,
+        class_id: ClassId,
+        allowed: bool,
+    },
+    /// A parent body (PEO-5); `member`: the actor is one of its members.
+    ParentBody { school_id: SchoolId, member: bool },
 }
 
 /// The people of a case (sensitive, ABS-3/4, WEL-1): the school's leaders, the pupil's contact
@@ -314,7 +353,10 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
         | Resource::Conference { school_id, .. }
         | Resource::ConferenceRound { school_id, .. }
         | Resource::Agreement { school_id, .. }
-        | Resource::Event { school_id, .. } => Some(school_id),
+        | Resource::Event { school_id, .. }
+        | Resource::Meeting { school_id, .. }
+        | Resource::ParentBoard { school_id, .. }
+        | Resource::ParentBody { school_id, .. } => Some(school_id),
         Resource::Profile { .. } => None,
     };
     if school.is_some_and(|s| s != actor.school_id) {
@@ -642,6 +684,77 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
         // the school (least privilege, PLT-3).
         (Action::ViewContactBook, Resource::Class { class_id, .. }) => {
             actor.teaches(class_id).is_some() || actor.classes_of_children().any(|c| c == class_id)
+        }
+
+        // Parent meetings and the parent community (MEE-1..5, DIF-5, PEO-5).
+        (
+            Action::ViewMeeting,
+            Resource::Meeting {
+                school_id,
+                class_id,
+                ..
+            },
+        ) => {
+            actor.is_leader_of(school_id)
+                || actor.teaches(class_id).is_some()
+                || actor.classes_of_children().any(|c| c == class_id)
+        }
+        (Action::KnowOfMeeting, Resource::Meeting { .. }) => {
+            may(actor, Action::ViewMeeting, resource)
+                || actor.has(Role::Staff)
+                || actor.has(Role::Leader)
+                || actor.has(Role::Guardian)
+        }
+        (
+            Action::PlanMeeting,
+            Resource::Meeting {
+                school_id,
+                class_id,
+                representative,
+            },
+        ) => {
+            actor.is_leader_of(school_id)
+                || actor.teaches(class_id).is_some()
+                || (representative && actor.classes_of_children().any(|c| c == class_id))
+        }
+        (Action::TakePartInMeeting, Resource::Meeting { class_id, .. }) => {
+            actor.classes_of_children().any(|c| c == class_id)
+        }
+        (
+            Action::ChooseRepresentatives,
+            Resource::Class {
+                school_id,
+                class_id,
+            },
+        ) => actor.is_leader_of(school_id) || actor.contact_teacher_of_any(&[class_id]),
+        (
+            Action::ViewKnit,
+            Resource::Class {
+                school_id,
+                class_id,
+            },
+        ) => actor.is_leader_of(school_id) || actor.teaches(class_id).is_some(),
+        (
+            Action::ViewParentBoard,
+            Resource::ParentBoard {
+                school_id,
+                class_id,
+                allowed,
+            },
+        ) => {
+            actor.is_leader_of(school_id)
+                || actor.teaches(class_id).is_some()
+                || (allowed && actor.classes_of_children().any(|c| c == class_id))
+        }
+        (
+            Action::PostOnParentBoard,
+            Resource::ParentBoard {
+                class_id, allowed, ..
+            },
+        ) => allowed && actor.classes_of_children().any(|c| c == class_id),
+        (Action::TakePartInBody, Resource::ParentBody { school_id, member }) => {
+            actor.is_leader_of(school_id)
+                || (member && (actor.has(Role::Guardian) || actor.has(Role::Staff)))
         }
 
         // Every pair not named above is denied.
@@ -1506,5 +1619,143 @@ mod tests {
         assert!(!may(&other_guardian(), Action::ViewContactBook, &class));
         assert!(!may(&other_teacher(), Action::ViewContactBook, &class));
         assert!(!may(&pupil(), Action::ViewContactBook, &class));
+    }
+
+    #[test]
+    fn meetings_are_the_class_staff_guardians_and_representatives() {
+        let meeting = |representative| Resource::Meeting {
+            school_id: SCHOOL,
+            class_id: CLASS,
+            representative,
+        };
+        let m = meeting(false);
+        for a in [
+            leader(),
+            contact_teacher(),
+            subject_teacher(),
+            guardian(Access::Info),
+        ] {
+            assert!(may(&a, Action::ViewMeeting, &m));
+        }
+        assert!(!may(&other_teacher(), Action::ViewMeeting, &m));
+        assert!(!may(&other_guardian(), Action::ViewMeeting, &m));
+        assert!(!may(&pupil(), Action::ViewMeeting, &m));
+        assert!(!may(&guardian(Access::None), Action::ViewMeeting, &m));
+        // Planning: staff, leaders, and a guardian only as the class's representative.
+        assert!(may(&contact_teacher(), Action::PlanMeeting, &m));
+        assert!(may(&subject_teacher(), Action::PlanMeeting, &m));
+        assert!(!may(&guardian(Access::Full), Action::PlanMeeting, &m));
+        assert!(may(
+            &guardian(Access::Full),
+            Action::PlanMeeting,
+            &meeting(true)
+        ));
+        assert!(!may(&other_guardian(), Action::PlanMeeting, &meeting(true)));
+        // Themes, votes and replies are the families'.
+        assert!(may(&guardian(Access::Full), Action::TakePartInMeeting, &m));
+        assert!(may(&guardian(Access::Info), Action::TakePartInMeeting, &m));
+        assert!(!may(&other_guardian(), Action::TakePartInMeeting, &m));
+        assert!(!may(&contact_teacher(), Action::TakePartInMeeting, &m));
+        // Someone outside the class knows of it (403), a pupil does not (404).
+        assert!(may(&other_guardian(), Action::KnowOfMeeting, &m));
+        assert!(may(&other_teacher(), Action::KnowOfMeeting, &m));
+        assert!(!may(&pupil(), Action::KnowOfMeeting, &m));
+        let elsewhere = Resource::Meeting {
+            school_id: OTHER_SCHOOL,
+            class_id: CLASS,
+            representative: false,
+        };
+        assert!(!may(&leader(), Action::ViewMeeting, &elsewhere));
+        assert!(!may(
+            &guardian(Access::Full),
+            Action::KnowOfMeeting,
+            &elsewhere
+        ));
+    }
+
+    #[test]
+    fn representatives_are_chosen_by_the_school() {
+        let class = Resource::Class {
+            school_id: SCHOOL,
+            class_id: CLASS,
+        };
+        assert!(may(&leader(), Action::ChooseRepresentatives, &class));
+        assert!(may(
+            &contact_teacher(),
+            Action::ChooseRepresentatives,
+            &class
+        ));
+        assert!(!may(
+            &subject_teacher(),
+            Action::ChooseRepresentatives,
+            &class
+        ));
+        assert!(!may(
+            &guardian(Access::Full),
+            Action::ChooseRepresentatives,
+            &class
+        ));
+        assert!(may(&subject_teacher(), Action::ViewKnit, &class));
+        assert!(!may(&guardian(Access::Full), Action::ViewKnit, &class));
+    }
+
+    #[test]
+    fn the_parent_board_needs_the_school_setting() {
+        let board = |allowed| Resource::ParentBoard {
+            school_id: SCHOOL,
+            class_id: CLASS,
+            allowed,
+        };
+        assert!(may(
+            &guardian(Access::Full),
+            Action::PostOnParentBoard,
+            &board(true)
+        ));
+        assert!(!may(
+            &guardian(Access::Full),
+            Action::PostOnParentBoard,
+            &board(false)
+        ));
+        assert!(!may(
+            &guardian(Access::Full),
+            Action::ViewParentBoard,
+            &board(false)
+        ));
+        assert!(!may(
+            &other_guardian(),
+            Action::ViewParentBoard,
+            &board(true)
+        ));
+        assert!(may(
+            &contact_teacher(),
+            Action::ViewParentBoard,
+            &board(false)
+        ));
+        assert!(!may(
+            &contact_teacher(),
+            Action::PostOnParentBoard,
+            &board(true)
+        ));
+        assert!(!may(&pupil(), Action::ViewParentBoard, &board(true)));
+    }
+
+    #[test]
+    fn parent_bodies_are_their_members_and_leaders() {
+        let body = |member| Resource::ParentBody {
+            school_id: SCHOOL,
+            member,
+        };
+        assert!(may(&leader(), Action::TakePartInBody, &body(false)));
+        assert!(may(
+            &guardian(Access::Full),
+            Action::TakePartInBody,
+            &body(true)
+        ));
+        assert!(!may(
+            &guardian(Access::Full),
+            Action::TakePartInBody,
+            &body(false)
+        ));
+        assert!(!may(&pupil(), Action::TakePartInBody, &body(true)));
     }
 }

@@ -12,6 +12,7 @@ pub mod conferences;
 pub mod contact_book;
 pub mod contact_hours;
 pub mod files;
+pub mod meetings;
 pub mod messages;
 pub mod people;
 pub mod profile;

@@ -88,6 +88,11 @@ const CONCERN_DENY: u16 = 2403;
 /// `deny` for a change to a conference: 403 for those who may see it (its staff, the pupil's
 /// guardians), 404 for everyone else.
 const CONFERENCE_DENY: u16 = 3403;
+/// `deny` for a change to a parent meeting, board or class of meetings: 403 for the school's
+/// staff and guardians (they may know of it), 404 for pupils.
+const MEETING_DENY: u16 = 7403;
+/// `deny` for a change to a parent body: 403 for its member, 404 for everyone else.
+const BODY_DENY: u16 = 6403;
 
 /// `deny` for answering an event: 403 for those who see it but are not invited to answer (its
 /// staff, leaders, pupils), 404 for everyone else.
@@ -109,6 +114,10 @@ fn denied_status(deny: u16, who: Who) -> u16 {
             403
         }
         CONFERENCE_DENY => 404,
+        MEETING_DENY if staff || matches!(who, Guardian | OtherGuardian | InfoGuardian) => 403,
+        MEETING_DENY => 404,
+        BODY_DENY if who == Guardian => 403,
+        BODY_DENY => 404,
         EVENT_DENY
             if matches!(
                 who,
@@ -1524,8 +1533,255 @@ fn routes() -> Vec<Route> {
             // Staff of the school and the class's families know the class: 403.
             deny: 403,
         },
+        // Parent meetings and the parent community (MEE-1..5, DIF-5, PEO-5). The meeting under
+        // test belongs to the pupil's class; its guardians take part, its staff plan; the
+        // school's parent boards are open; the custodial guardian is a member of the body.
+        Route {
+            method: "GET",
+            pattern: "/meetings",
+            kind: Kind::Page,
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/classes/{id}/meetings",
+            kind: Kind::Page,
+            allowed: MEETING_VIEWERS,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/classes/{id}/meetings",
+            kind: Kind::Form(MEETING_PLAN_FORM),
+            allowed: MEETING_PLANNERS,
+            ok: 303,
+            deny: MEETING_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/classes/{id}/representatives",
+            kind: Kind::Form(&[("person", "{guardian}"), ("representative", "0")]),
+            allowed: &[Leader, ContactTeacher],
+            ok: 303,
+            deny: MEETING_DENY,
+        },
+        Route {
+            method: "GET",
+            pattern: "/meetings/{meeting}",
+            kind: Kind::Page,
+            allowed: MEETING_VIEWERS,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/meetings/{meeting}/plan",
+            kind: Kind::Form(MEETING_PLAN_FORM),
+            allowed: MEETING_PLANNERS,
+            ok: 303,
+            deny: MEETING_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/meetings/{meeting}/themes",
+            kind: Kind::Form(&[("text", "Sengetider")]),
+            allowed: MEETING_FAMILIES,
+            ok: 303,
+            deny: MEETING_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/meetings/{meeting}/rsvp",
+            kind: Kind::Form(&[("coming", "1")]),
+            allowed: MEETING_FAMILIES,
+            ok: 303,
+            deny: MEETING_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/meetings/{meeting}/groups",
+            kind: Kind::Form(&[("groups", "1"), ("mode", "mixed")]),
+            allowed: MEETING_PLANNERS,
+            ok: 303,
+            deny: MEETING_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/meetings/{meeting}/minutes",
+            kind: Kind::Form(&[("minutes", "Referat")]),
+            allowed: MEETING_PLANNERS,
+            ok: 303,
+            deny: MEETING_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/meetings/{meeting}/agreement",
+            kind: Kind::Form(&[
+                ("hours", "08:00-16:00"),
+                ("answer_days", "2"),
+                ("channel_app", "1"),
+            ]),
+            allowed: MEETING_PLANNERS,
+            ok: 303,
+            deny: MEETING_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/meeting-themes/{theme}/vote",
+            kind: Kind::Form(&[("support", "1")]),
+            allowed: MEETING_FAMILIES,
+            ok: 303,
+            deny: MEETING_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/meeting-themes/{theme}/agenda",
+            kind: Kind::Form(&[]),
+            allowed: MEETING_PLANNERS,
+            ok: 303,
+            deny: MEETING_DENY,
+        },
+        Route {
+            method: "GET",
+            pattern: "/classes/{id}/parent-board",
+            kind: Kind::Page,
+            allowed: MEETING_VIEWERS,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/classes/{id}/parent-board",
+            kind: Kind::Form(&[("kind", "car_pool"), ("text", "Samkørsel")]),
+            allowed: MEETING_FAMILIES,
+            ok: 303,
+            deny: MEETING_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/settings/parent-board",
+            kind: Kind::Form(&[("allowed", "1")]),
+            allowed: &[Leader],
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/parent-bodies",
+            kind: Kind::Page,
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/parent-bodies",
+            kind: Kind::Form(&[("kind", "school_board"), ("name", "Skolebestyrelse")]),
+            allowed: &[Leader],
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/parent-bodies/{body}",
+            kind: Kind::Page,
+            allowed: &[Leader, Guardian],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/parent-bodies/{body}/members",
+            kind: Kind::Form(&[("username", "leader1")]),
+            allowed: &[Leader],
+            ok: 303,
+            deny: BODY_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/parent-bodies/{body}/posts",
+            kind: Kind::Form(&[("text", "Hej")]),
+            allowed: &[Leader, Guardian],
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/classes/{id}/meetings",
+            kind: Kind::Api,
+            allowed: MEETING_VIEWERS,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/classes/{id}/meetings",
+            kind: Kind::Json(
+                r#"{"title": "Forældremøde", "starts": "2099-09-01T18:00", "ends": "2099-09-01T20:00",
+                    "place": "Aula", "form": "groups", "agenda": "Velkommen", "rsvp_deadline": "2099-08-25T12:00"}"#,
+            ),
+            allowed: MEETING_PLANNERS,
+            ok: 201,
+            deny: MEETING_DENY,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/meetings/{meeting}",
+            kind: Kind::Api,
+            allowed: MEETING_VIEWERS,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/meetings/{meeting}/themes",
+            kind: Kind::Json(r#"{"text": "Lektier"}"#),
+            allowed: MEETING_FAMILIES,
+            ok: 201,
+            deny: MEETING_DENY,
+        },
+        Route {
+            method: "PUT",
+            pattern: "/api/v1/meeting-themes/{theme}/vote",
+            kind: Kind::Json(r#"{"support": true}"#),
+            allowed: MEETING_FAMILIES,
+            ok: 204,
+            deny: MEETING_DENY,
+        },
+        Route {
+            method: "PUT",
+            pattern: "/api/v1/meetings/{meeting}/rsvp",
+            kind: Kind::Json(r#"{"coming": true}"#),
+            allowed: MEETING_FAMILIES,
+            ok: 204,
+            deny: MEETING_DENY,
+        },
     ]
 }
+
+/// Who sees a class's meetings, plans them, and takes part in them as a family.
+const MEETING_VIEWERS: &[Who] = &[
+    Leader,
+    ContactTeacher,
+    SubjectTeacher,
+    Guardian,
+    OtherGuardian,
+    InfoGuardian,
+];
+const MEETING_PLANNERS: &[Who] = &[Leader, ContactTeacher, SubjectTeacher];
+const MEETING_FAMILIES: &[Who] = &[Guardian, OtherGuardian, InfoGuardian];
+const MEETING_PLAN_FORM: &[(&str, &str)] = &[
+    ("title", "Forældremøde"),
+    ("starts", "2099-09-01T18:00"),
+    ("ends", "2099-09-01T20:00"),
+    ("place", "Aula"),
+    ("form", "groups"),
+    ("agenda", "Velkommen"),
+    ("rsvp_deadline", "2099-08-25T12:00"),
+];
 
 struct Cast {
     usernames: HashMap<Who, String>,
@@ -1542,6 +1798,7 @@ struct Cast {
     closing_case_id: i64,
     concern_id: i64,
     conferences: ConferenceCast,
+    meetings: MeetingCast,
 }
 
 async fn cast(app: &TestApp) -> Cast {
@@ -1722,6 +1979,14 @@ async fn cast(app: &TestApp) -> Cast {
         closing_case_id: case_ids[1],
         concern_id,
         conferences: conference_cast(app, school, pupil, contact.person.id).await,
+        meetings: meeting_cast(
+            app,
+            school,
+            skolebro_domain::ClassId(class_id),
+            contact.person.id,
+            guardian.person.id,
+        )
+        .await,
     }
 }
 
@@ -1766,7 +2031,8 @@ fn fill(template: &str, cast: &Cast) -> String {
     out = out.replace("{class}", &cast.class_id.to_string());
     out = out
         .replace("{pupil}", &cast.pupil_id.to_string())
-        .replace("{freeslot}", &cast.conferences.slot_b.to_string());
+        .replace("{freeslot}", &cast.conferences.slot_b.to_string())
+        .replace("{guardian}", &cast.meetings.guardian.to_string());
     if out.contains("{freshday}") {
         out = out.replace("{freshday}", &fresh_day());
     }
@@ -1839,6 +2105,10 @@ async fn request(app: &TestApp, cast: &Cast, route: &Route, who: Who) -> (u16, S
     if path.contains("{event}") || path.contains("{token}") {
         path = calendar_path(app, cast, &path).await;
     }
+    path = path
+        .replace("{meeting}", &cast.meetings.meeting.to_string())
+        .replace("{theme}", &cast.meetings.theme.to_string())
+        .replace("{body}", &cast.meetings.body.to_string());
     let username = cast.usernames.get(&who);
     let method: reqwest::Method = route.method.parse().expect("method");
     // Routes that sign in or end a session get a session of their own.
@@ -2204,6 +2474,88 @@ async fn conference_path(app: &TestApp, cast: &Cast, route: &Route, path: &str) 
         .replace("{slot}", &c.slot_b.to_string())
         .replace("{booking}", &booking.to_string())
         .replace("{agreement}", &c.agreement.to_string())
+}
+
+/// The parent meeting under test: a meeting of the pupil's class planned by the contact
+/// teacher, with a theme proposed and a "coming" reply by the custodial guardian; the school's
+/// parent boards open; a parent body with the custodial guardian as its member.
+struct MeetingCast {
+    meeting: i64,
+    theme: i64,
+    body: i64,
+    guardian: i64,
+}
+
+async fn meeting_cast(
+    app: &TestApp,
+    school: skolebro_domain::SchoolId,
+    class: skolebro_domain::ClassId,
+    teacher: skolebro_domain::PersonId,
+    guardian: skolebro_domain::PersonId,
+) -> MeetingCast {
+    let starts = skolebro_store::now() + 30 * 86_400;
+    let meeting = app
+        .store
+        .create_meeting(
+            school,
+            class,
+            &skolebro_store::meetings::MeetingPlan {
+                title: "Forældremøde",
+                starts_at: starts,
+                ends_at: starts + 7200,
+                place: "Aula",
+                form: skolebro_domain::meetings::MeetingForm::Groups,
+                agenda: &["Velkommen".to_owned()],
+                invitation: None,
+                rsvp_deadline: starts - 7 * 86_400,
+                remind_at: None,
+            },
+            teacher,
+        )
+        .await
+        .expect("meeting");
+    let theme = app
+        .store
+        .propose_theme(school, meeting, "Sengetider", None, guardian)
+        .await
+        .expect("theme");
+    app.store
+        .rsvp(
+            school,
+            meeting,
+            guardian,
+            &skolebro_store::meetings::Rsvp {
+                coming: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("reply");
+    app.store
+        .set_parent_board(school, true)
+        .await
+        .expect("boards open");
+    let leader = app.id_of("leader1").await;
+    let body = app
+        .store
+        .create_body(
+            school,
+            skolebro_domain::meetings::BodyKind::SchoolBoard,
+            "Skolebestyrelsen",
+            leader,
+        )
+        .await
+        .expect("body");
+    app.store
+        .add_body_member(school, body, guardian)
+        .await
+        .expect("member");
+    MeetingCast {
+        meeting,
+        theme,
+        body,
+        guardian: guardian.0,
+    }
 }
 
 on_both_databases!(matrix);

@@ -708,10 +708,155 @@ async fn guardian_answers_an_event_and_sees_it_in_the_calendar(app: TestApp) {
     browser.close().await.expect("close");
 }
 
+/// The parents' meeting (MEE-1, MEE-2, PEO-4): a guardian proposes a theme, another supports
+/// it, the class's parent representative puts it on the agenda, and a guardian replies that
+/// they are coming with an interpreter in the language of their profile.
+async fn parents_plan_the_meeting_together(app: TestApp) {
+    let Some((_driver, browser)) = start_browser().await else {
+        return;
+    };
+    let school = app
+        .store
+        .first_school()
+        .await
+        .expect("school")
+        .expect("exists")
+        .id;
+    let class = app
+        .store
+        .pupil_detail(school, app.id_of("pupil1").await)
+        .await
+        .expect("pupil")
+        .expect("exists")
+        .classes[0]
+        .id;
+    let meeting = app
+        .store
+        .meetings_of_class(school, class, 1)
+        .await
+        .expect("meetings")[0]
+        .id;
+    let meeting_url = app.url(&format!("/meetings/{meeting}"));
+    let click = |css: String| {
+        let browser = browser.clone();
+        async move {
+            browser
+                .wait()
+                .for_element(Locator::Css(&css))
+                .await
+                .unwrap_or_else(|e| panic!("{css}: {e}"))
+                .click()
+                .await
+                .expect("click");
+        }
+    };
+
+    // Each form answers with a redirect to a part of the page: wait for it, so that nothing is
+    // read from the page before the form was handled.
+    let arrived = |part: &'static str| {
+        let browser = browser.clone();
+        async move {
+            for _ in 0..100 {
+                let url = browser.current_url().await.expect("url");
+                if url.fragment() == Some(part) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("the page did not come back at #{part}");
+        }
+    };
+
+    // guardian1 proposes "Samvær i klassen" from the suggestions for the youngest grades.
+    sign_in(&browser, &app, "guardian1").await;
+    browser.goto(&meeting_url).await.expect("open");
+    click("#suggestion option[value='class-community']".into()).await;
+    click("form[action$='/themes'] button[type='submit']".into()).await;
+    arrived("themes").await;
+    let theme = app
+        .store
+        .themes(school, meeting, app.id_of("guardian1").await)
+        .await
+        .expect("themes")
+        .into_iter()
+        .find(|t| t.text == "Samvær i klassen")
+        .expect("the proposed theme, in Danish")
+        .id;
+
+    // guardian5 supports it.
+    browser.delete_all_cookies().await.expect("sign out");
+    sign_in(&browser, &app, "guardian5").await;
+    browser.goto(&meeting_url).await.expect("open");
+    click(format!("#theme-{theme} form[action$='/vote'] button")).await;
+    arrived("themes").await;
+    browser
+        .wait()
+        .for_element(Locator::Css(&format!(
+            "#theme-{theme} input[name='support'][value='0']"
+        )))
+        .await
+        .expect("the vote is counted: the button now withdraws it");
+
+    // guardian5 replies: coming, with an interpreter; the language comes from the profile.
+    let language = browser
+        .find(Locator::Id("interpreter_language"))
+        .await
+        .expect("language field")
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default();
+    assert_eq!(language, "arabisk", "filled in from the profile (PEO-4)");
+    click("#coming-yes".into()).await;
+    click("#interpreter".into()).await;
+    click("form[action$='/rsvp'] button[type='submit']".into()).await;
+    arrived("rsvp").await;
+    let reply = browser
+        .wait()
+        .for_element(Locator::Id("my-rsvp"))
+        .await
+        .expect("the reply")
+        .text()
+        .await
+        .expect("text");
+    assert!(reply.contains("arabisk"), "{reply}");
+
+    // The representative sees the ranking and puts the theme on the agenda.
+    browser.delete_all_cookies().await.expect("sign out");
+    sign_in(&browser, &app, "guardian2").await;
+    browser.goto(&meeting_url).await.expect("open");
+    let votes = browser
+        .find(Locator::Css(&format!("#theme-{theme} .votes")))
+        .await
+        .expect("planners see the votes")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(votes, "1 stemme");
+    click(format!("#theme-{theme} form[action$='/agenda'] button")).await;
+    arrived("agenda").await;
+    let agenda = browser
+        .wait()
+        .for_element(Locator::Id("agenda-items"))
+        .await
+        .expect("agenda")
+        .text()
+        .await
+        .expect("text");
+    assert!(agenda.contains("Samvær i klassen"), "{agenda}");
+    let page = text_of(&browser).await;
+    assert!(
+        page.contains("arabisk (1)"),
+        "the interpreter to book: {page}"
+    );
+    browser.close().await.expect("close");
+}
+
 on_both_databases!(
     guardian_signs_in_and_sees_own_child_only,
     guardian_writes_to_the_teacher_and_sees_the_answer_live,
     guardian_reports_illness_and_the_teacher_sees_it_in_the_register,
     guardian_books_a_conference_and_the_teacher_sees_it,
-    guardian_answers_an_event_and_sees_it_in_the_calendar
+    guardian_answers_an_event_and_sees_it_in_the_calendar,
+    parents_plan_the_meeting_together,
 );

@@ -91,6 +91,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0009_calendar.sql"),
     ),
     (
+        11,
+        "meetings",
+        include_str!("../migrations/sqlite/0011_meetings.sql"),
+    ),
+    (
         12,
         "absence_school_rules",
         include_str!("../migrations/sqlite/0012_absence_school_rules.sql"),
@@ -136,6 +141,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "calendar",
         include_str!("../migrations/postgres/0009_calendar.sql"),
+    ),
+    (
+        11,
+        "meetings",
+        include_str!("../migrations/postgres/0011_meetings.sql"),
     ),
     (
         12,

@@ -784,6 +784,26 @@ impl Store {
         )
         .await?;
 
+        // A parent meeting of the first class, planned by `teacher1` with `guardian2` as the
+        // class's parent representative, and two themes proposed by `guardian1` and `guardian5`.
+        let mut guardians = Vec::new();
+        for name in ["guardian2", "guardian1", "guardian5"] {
+            if let Some(id) = self.person_by_username(name).await? {
+                guardians.push(id);
+            }
+        }
+        if let [rep, proposers @ ..] = guardians.as_slice() {
+            self.demo_meeting(
+                SchoolId(school_id),
+                ClassId(class_ids[0]),
+                PersonId(id_of(1)),
+                *rep,
+                proposers,
+                options.country == Country::Dk,
+            )
+            .await?;
+        }
+
         self.refresh_statistics().await?;
         progress(total, total);
 

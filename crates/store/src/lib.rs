@@ -16,6 +16,7 @@ mod db;
 pub mod demo;
 pub mod files;
 pub mod history;
+pub mod meetings;
 pub mod messages;
 pub mod people;
 pub mod roster;

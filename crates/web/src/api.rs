@@ -141,6 +141,12 @@ impl Modify for SharedResponses {
         crate::calendar::api_rsvp,
         crate::calendar::api_homework,
         crate::calendar::api_add_homework,
+        crate::meetings::api_meetings,
+        crate::meetings::api_create,
+        crate::meetings::api_meeting,
+        crate::meetings::api_propose,
+        crate::meetings::api_vote,
+        crate::meetings::api_rsvp,
     ),
     modifiers(&BearerAuth, &SharedResponses),
     tags((name = "auth", description = "Sessions"), (name = "people", description = "Schools, classes, pupils, guardians"),
@@ -148,7 +154,8 @@ impl Modify for SharedResponses {
         (name = "absence", description = "Absence reports, registers, rates"),
         (name = "cases", description = "Worrying absence, concerns and the duty to act, crisis routines"),
         (name = "conferences", description = "Conference rounds and bookings, preparation, notes, agreements, coverage"),
-        (name = "calendar", description = "Events with answers, homework; each person's iCalendar feed is at calendar_feed_url of /api/v1/me"))
+        (name = "calendar", description = "Events with answers, homework; each person's iCalendar feed is at calendar_feed_url of /api/v1/me"),
+        (name = "meetings", description = "Parent meetings: planning with the parent representatives, themes and votes, replies with needs"))
 )]
 pub struct ApiDoc;
 

@@ -12,6 +12,7 @@ pub mod conferences;
 pub mod error;
 mod files;
 pub mod i18n;
+pub mod meetings;
 pub mod messages;
 pub mod people;
 mod replica;
@@ -125,6 +126,7 @@ pub fn app(state: AppState) -> Router {
         .merge(conferences::routes())
         .merge(absence::routes())
         .merge(calendar::routes())
+        .merge(meetings::routes())
         .merge(api::routes())
         .fallback(|| async { WebError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
