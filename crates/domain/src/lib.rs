@@ -13,6 +13,7 @@ pub mod contact_hours;
 pub mod files;
 pub mod messages;
 pub mod people;
+pub mod posts;
 pub mod profile;
 pub mod text;
 pub mod tone;

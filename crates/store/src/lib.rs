@@ -17,6 +17,7 @@ pub mod files;
 pub mod history;
 pub mod messages;
 pub mod people;
+pub mod posts;
 pub mod roster;
 
 pub use db::{now, Backend, Store};

@@ -133,13 +133,24 @@ impl Modify for SharedResponses {
         crate::conferences::api_class_agreements,
         crate::conferences::api_my_agreements,
         crate::conferences::api_done,
+        crate::posts::api_create,
+        crate::posts::api_list,
+        crate::posts::api_post,
+        crate::posts::api_acknowledge,
+        crate::posts::api_acknowledgements,
+        crate::posts::api_pin,
+        crate::posts::api_add_image,
+        crate::posts::api_album,
+        crate::posts::api_add_photo,
+        crate::posts::api_consent,
     ),
     modifiers(&BearerAuth, &SharedResponses),
     tags((name = "auth", description = "Sessions"), (name = "people", description = "Schools, classes, pupils, guardians"),
         (name = "messages", description = "Conversations, tone help, logged calls and talks"),
         (name = "absence", description = "Absence reports, registers, rates"),
         (name = "cases", description = "Worrying absence, concerns and the duty to act, crisis routines"),
-        (name = "conferences", description = "Conference rounds and bookings, preparation, notes, agreements, coverage"))
+        (name = "conferences", description = "Conference rounds and bookings, preparation, notes, agreements, coverage"),
+        (name = "posts", description = "Posts and newsletters, read-and-understood acknowledgements, class photo albums and photo consent"))
 )]
 pub struct ApiDoc;
 

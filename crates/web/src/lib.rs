@@ -13,6 +13,7 @@ mod files;
 pub mod i18n;
 pub mod messages;
 pub mod people;
+pub mod posts;
 mod viewer;
 
 use std::net::SocketAddr;
@@ -108,6 +109,7 @@ pub fn app(state: AppState) -> Router {
         .merge(conferences::routes())
         .merge(absence::routes())
         .merge(api::routes())
+        .merge(posts::routes())
         .fallback(|| async { WebError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
