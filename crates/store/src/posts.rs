@@ -14,6 +14,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::audit::{audit_in, AuditRow};
+use crate::db::{insert_rows, Val};
 use crate::files::NewAttachment;
 use crate::people::PersonName;
 use crate::{parse, Result, Store, StoreError};
@@ -180,6 +181,73 @@ fn photo_from_row(row: &AnyRow) -> Result<Photo> {
 }
 
 impl Store {
+    /// Writes `count` posts by `author` in one transaction, for measurements: a mix of the
+    /// whole school (3 in 10), the staff (1 in 10), a grade (2 in 10) and a class (4 in 10),
+    /// spread over the classes in turn, one a minute up to `end`.
+    pub async fn create_post_history(
+        &self,
+        school_id: SchoolId,
+        author: PersonId,
+        count: u64,
+        end: i64,
+    ) -> Result<()> {
+        let classes: Vec<(i64, i64)> =
+            sqlx::query("SELECT id, grade FROM class WHERE school_id = $1 ORDER BY id")
+                .bind(school_id.0)
+                .fetch_all(&self.read)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("grade")?)))
+                .collect::<Result<_>>()?;
+        if classes.is_empty() {
+            return Err(StoreError::Invalid("the school has no classes".into()));
+        }
+        let mut rows = Vec::with_capacity(count as usize);
+        for n in 0..count {
+            let (class, grade) = classes[(n as usize / 10) % classes.len()];
+            let (kind, class, grade) = match n % 10 {
+                0..=2 => ("school", Val::NullInt, Val::NullInt),
+                3 => ("staff", Val::NullInt, Val::NullInt),
+                4 | 5 => ("grade", Val::NullInt, Val::Int(grade)),
+                _ => ("class", Val::Int(class), Val::NullInt),
+            };
+            let at = end - (count - n) as i64 * 60;
+            rows.push(vec![
+                school_id.0.into(),
+                author.0.into(),
+                kind.into(),
+                class,
+                grade,
+                format!("Nyhedsbrev {n}").into(),
+                "Kære alle. Her er ugens nyt fra skolen.".into(),
+                0i64.into(),
+                at.into(),
+                at.into(),
+            ]);
+        }
+        let mut tx = self.write.begin().await?;
+        insert_rows(
+            &mut tx,
+            "post",
+            &[
+                "school_id",
+                "author_id",
+                "audience",
+                "class_id",
+                "grade",
+                "title",
+                "body",
+                "acknowledge",
+                "publish_at",
+                "created_at",
+            ],
+            &rows,
+        )
+        .await?;
+        tx.commit().await?;
+        self.refresh_statistics().await
+    }
+
     /// Writes a post: one row in one transaction, whoever its audience.
     pub async fn create_post(&self, post: &NewPost<'_>) -> Result<i64> {
         let (class, grade) = match post.audience {
