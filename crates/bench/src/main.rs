@@ -10,6 +10,7 @@ mod booking;
 mod database;
 mod load;
 mod messages;
+mod posts;
 mod stats;
 
 use std::process::ExitCode;
@@ -40,6 +41,8 @@ enum Command {
     Load(load::LoadArgs),
     /// Create the demo school with a message history in a database, for `skolebro demo` to serve.
     Seed(SeedArgs),
+    /// A post to the whole school, and a guardian's list of posts at 10 and N posts.
+    Posts(posts::PostsArgs),
 }
 
 #[derive(clap::Args)]
@@ -138,6 +141,7 @@ async fn main() -> ExitCode {
         Command::Messages(args) => messages::run(args).await.map(|_| ()),
         Command::Load(args) => load::run(args).await.map(|_| ()),
         Command::Seed(args) => seed(args).await,
+        Command::Posts(args) => posts::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,6 +10,7 @@
 
 use crate::conferences::AgreementOwner;
 use crate::people::{Access, ClassId, PersonId, Role, SchoolId};
+use crate::posts::Audience;
 
 /// A class an actor works in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,6 +159,23 @@ pub enum Action {
     ConductConference,
     /// Acknowledge the summary: the pupil's guardians, both households (CON-6).
     AcknowledgeSummary,
+    /// Write a post to an audience (MSG-5): staff to the classes and grades they teach in,
+    /// leaders to anyone, the staff and the whole school included.
+    Post,
+    /// Mark a post as an emergency, sent at once to everyone: leaders only.
+    PostEmergency,
+    /// Read a post: its author, leaders, and the readers its audience covers once published.
+    ViewPost,
+    /// Pin a post, add images, and see who has acknowledged it: its author and leaders.
+    ManagePost,
+    /// Confirm "read and understood": a reader of the post other than its author.
+    AcknowledgePost,
+    /// See a class's photo album: its staff, leaders, its pupils and their families.
+    ViewAlbum,
+    /// Put photos in a class's album: its staff and leaders.
+    UploadPhoto,
+    /// Decide whether photos of a child may be shown to others: guardians with custody.
+    DecidePhotoConsent,
     /// See a class's parent meetings, their agenda, themes and published minutes (MEE-1..5):
     /// the class's staff, leaders and the guardians of the class's pupils.
     ViewMeeting,
@@ -303,6 +321,22 @@ pub enum Resource<'a> {
     },
     /// A parent body (PEO-5); `member`: the actor is one of its members.
     ParentBody { school_id: SchoolId, member: bool },
+    /// The audience of a post being written; `classes` are the classes it covers (the class,
+    /// or every class of the grade).
+    PostAudience {
+        school_id: SchoolId,
+        audience: Audience,
+        classes: &'a [ClassId],
+    },
+    /// A post, with the classes its audience covers.
+    Post {
+        school_id: SchoolId,
+        author_id: PersonId,
+        audience: Audience,
+        classes: &'a [ClassId],
+        /// Whether its publishing time has come.
+        published: bool,
+    },
 }
 
 /// The people of a case (sensitive, ABS-3/4, WEL-1): the school's leaders, the pupil's contact
@@ -356,7 +390,9 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
         | Resource::Event { school_id, .. }
         | Resource::Meeting { school_id, .. }
         | Resource::ParentBoard { school_id, .. }
-        | Resource::ParentBody { school_id, .. } => Some(school_id),
+        | Resource::ParentBody { school_id, .. }
+        | Resource::PostAudience { school_id, .. }
+        | Resource::Post { school_id, .. } => Some(school_id),
         Resource::Profile { .. } => None,
     };
     if school.is_some_and(|s| s != actor.school_id) {
@@ -757,8 +793,123 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
                 || (member && (actor.has(Role::Guardian) || actor.has(Role::Staff)))
         }
 
+        // Posts (MSG-5) and class photo albums.
+        (
+            Action::Post,
+            Resource::PostAudience {
+                school_id,
+                audience,
+                classes,
+            },
+        ) => {
+            actor.is_leader_of(school_id)
+                || (matches!(audience, Audience::Class(_) | Audience::Grade(_))
+                    && actor.teaches_any(classes))
+        }
+        (Action::PostEmergency, Resource::School { school_id }) => actor.is_leader_of(school_id),
+        (
+            Action::ViewPost,
+            Resource::Post {
+                school_id,
+                author_id,
+                audience,
+                classes,
+                published,
+            },
+        ) => {
+            actor.person_id == author_id
+                || actor.is_leader_of(school_id)
+                || (published && post_scope(actor).covers(audience, classes))
+        }
+        (
+            Action::ManagePost,
+            Resource::Post {
+                school_id,
+                author_id,
+                ..
+            },
+        ) => {
+            actor.is_leader_of(school_id)
+                || (actor.person_id == author_id && actor.has(Role::Staff))
+        }
+        (Action::AcknowledgePost, Resource::Post { author_id, .. }) => {
+            actor.person_id != author_id && may(actor, Action::ViewPost, resource)
+        }
+        (
+            Action::ViewAlbum,
+            Resource::Class {
+                school_id,
+                class_id,
+            },
+        ) => {
+            actor.is_leader_of(school_id)
+                || actor.teaches(class_id).is_some()
+                || actor.classes_of_children().any(|c| c == class_id)
+                || (actor.has(Role::Pupil) && actor.enrolled.contains(&class_id))
+        }
+        (
+            Action::UploadPhoto,
+            Resource::Class {
+                school_id,
+                class_id,
+            },
+        ) => actor.is_leader_of(school_id) || actor.teaches(class_id).is_some(),
+        (Action::DecidePhotoConsent, Resource::Pupil { pupil_id, .. }) => {
+            actor.guardian_access(pupil_id) == Some(Access::Full)
+        }
+
         // Every pair not named above is denied.
         _ => false,
+    }
+}
+
+/// What one reader's list of posts holds, besides their own posts (MSG-5): the store turns this
+/// into the one query of the list, so the list and [`may`] with [`Action::ViewPost`] agree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostScope {
+    /// Leaders read every post of their school.
+    pub everything: bool,
+    /// Posts to the whole school: everyone at the school.
+    pub school: bool,
+    /// Posts to the staff: staff and leaders.
+    pub staff: bool,
+    /// Posts to these classes, and to the grades of these classes: the classes one teaches,
+    /// one's children's classes (custody or information access) and one's own classes.
+    pub classes: Vec<ClassId>,
+}
+
+impl PostScope {
+    /// Whether a post to `audience`, covering `classes`, is in the scope.
+    pub fn covers(&self, audience: Audience, classes: &[ClassId]) -> bool {
+        self.everything
+            || match audience {
+                Audience::School => self.school,
+                Audience::Staff => self.staff,
+                Audience::Class(_) | Audience::Grade(_) => {
+                    classes.iter().any(|c| self.classes.contains(c))
+                }
+            }
+    }
+}
+
+/// The posts `actor` reads (see [`PostScope`]).
+pub fn post_scope(actor: &Actor) -> PostScope {
+    let staff = actor.has(Role::Staff) || actor.has(Role::Leader);
+    let mut classes: Vec<ClassId> = Vec::new();
+    if actor.has(Role::Staff) {
+        classes.extend(actor.teaches.iter().map(|l| l.class_id));
+    }
+    classes.extend(actor.classes_of_children());
+    if actor.has(Role::Pupil) {
+        classes.extend(actor.enrolled.iter().copied());
+    }
+    classes.sort_by_key(|c| c.0);
+    classes.dedup();
+    PostScope {
+        everything: actor.has(Role::Leader),
+        school: !actor.roles.is_empty(),
+        staff,
+        classes,
     }
 }
 
@@ -1482,6 +1633,129 @@ mod tests {
             taking_part: true,
         };
         assert!(!may(&leader(), Action::ViewConference, &foreign));
+    }
+
+    #[test]
+    fn staff_post_to_their_classes_and_grades_leaders_to_anyone() {
+        let to = |audience, classes: &'static [ClassId]| Resource::PostAudience {
+            school_id: SCHOOL,
+            audience,
+            classes,
+        };
+        let class = to(Audience::Class(CLASS), CLASSES);
+        let grade = to(Audience::Grade(3), &[CLASS, OTHER_CLASS]);
+        let other_grade = to(Audience::Grade(4), &[OTHER_CLASS]);
+        for a in [contact_teacher(), subject_teacher()] {
+            assert!(may(&a, Action::Post, &class));
+            assert!(may(&a, Action::Post, &grade));
+            assert!(!may(&a, Action::Post, &other_grade));
+            assert!(!may(&a, Action::Post, &to(Audience::School, &[])));
+            assert!(!may(&a, Action::Post, &to(Audience::Staff, &[])));
+        }
+        assert!(!may(&other_teacher(), Action::Post, &class));
+        for audience in [Audience::School, Audience::Staff] {
+            assert!(may(&leader(), Action::Post, &to(audience, &[])));
+        }
+        assert!(may(&leader(), Action::Post, &other_grade));
+        // Families and pupils never post, not even to their own class.
+        for a in [guardian(Access::Full), guardian(Access::Info), pupil()] {
+            assert!(!may(&a, Action::Post, &class));
+            assert!(!may(&a, Action::Post, &to(Audience::School, &[])));
+        }
+        // Emergencies are the leaders'.
+        let school = Resource::School { school_id: SCHOOL };
+        assert!(may(&leader(), Action::PostEmergency, &school));
+        assert!(!may(&contact_teacher(), Action::PostEmergency, &school));
+        let foreign = Resource::PostAudience {
+            school_id: OTHER_SCHOOL,
+            audience: Audience::School,
+            classes: &[],
+        };
+        assert!(!may(&leader(), Action::Post, &foreign));
+    }
+
+    fn post(audience: Audience, classes: &'static [ClassId], published: bool) -> Resource<'static> {
+        Resource::Post {
+            school_id: SCHOOL,
+            author_id: PersonId(2),
+            audience,
+            classes,
+            published,
+        }
+    }
+
+    #[test]
+    fn posts_are_read_by_the_audience_they_cover() {
+        let class = post(Audience::Class(CLASS), CLASSES, true);
+        let grade = post(Audience::Grade(3), &[CLASS, OTHER_CLASS], true);
+        let other = post(Audience::Class(OTHER_CLASS), &[OTHER_CLASS], true);
+        let staff = post(Audience::Staff, &[], true);
+        let school = post(Audience::School, &[], true);
+        // Both households get information, the pupil reads their class's posts.
+        for a in [guardian(Access::Full), guardian(Access::Info), pupil()] {
+            assert!(may(&a, Action::ViewPost, &class), "{a:?}");
+            assert!(may(&a, Action::ViewPost, &grade));
+            assert!(may(&a, Action::ViewPost, &school));
+            assert!(!may(&a, Action::ViewPost, &other));
+            assert!(!may(&a, Action::ViewPost, &staff));
+            assert!(may(&a, Action::AcknowledgePost, &class));
+        }
+        assert!(!may(&guardian(Access::None), Action::ViewPost, &class));
+        assert!(!may(&other_guardian(), Action::ViewPost, &class));
+        // Staff read staff posts and all posts of their classes.
+        let t = subject_teacher();
+        for r in [&class, &grade, &staff, &school] {
+            assert!(may(&t, Action::ViewPost, r));
+        }
+        assert!(!may(&t, Action::ViewPost, &other));
+        assert!(may(&other_teacher(), Action::ViewPost, &staff));
+        assert!(!may(&other_teacher(), Action::ViewPost, &class));
+        assert!(may(&leader(), Action::ViewPost, &other));
+        // A scheduled post is its author's and the leaders' until its time.
+        let later = post(Audience::Class(CLASS), CLASSES, false);
+        assert!(may(&contact_teacher(), Action::ViewPost, &later));
+        assert!(may(&leader(), Action::ViewPost, &later));
+        assert!(!may(&guardian(Access::Full), Action::ViewPost, &later));
+        assert!(!may(&subject_teacher(), Action::ViewPost, &later));
+        // The author and leaders manage it; the author does not acknowledge their own post.
+        assert!(may(&contact_teacher(), Action::ManagePost, &class));
+        assert!(may(&leader(), Action::ManagePost, &class));
+        assert!(!may(&subject_teacher(), Action::ManagePost, &class));
+        assert!(!may(&guardian(Access::Full), Action::ManagePost, &class));
+        assert!(!may(&contact_teacher(), Action::AcknowledgePost, &class));
+        // The scope the list query uses says the same.
+        let scope = post_scope(&guardian(Access::Info));
+        assert_eq!(scope.classes, vec![CLASS]);
+        assert!(!scope.staff && !scope.everything && scope.school);
+        assert!(post_scope(&leader()).everything);
+    }
+
+    #[test]
+    fn albums_are_the_class_s_and_consent_is_the_custodians() {
+        let class = Resource::Class {
+            school_id: SCHOOL,
+            class_id: CLASS,
+        };
+        for a in [
+            leader(),
+            contact_teacher(),
+            guardian(Access::Full),
+            guardian(Access::Info),
+            pupil(),
+        ] {
+            assert!(may(&a, Action::ViewAlbum, &class), "{a:?}");
+        }
+        for a in [other_teacher(), other_guardian(), guardian(Access::None)] {
+            assert!(!may(&a, Action::ViewAlbum, &class));
+        }
+        assert!(may(&subject_teacher(), Action::UploadPhoto, &class));
+        assert!(!may(&guardian(Access::Full), Action::UploadPhoto, &class));
+        assert!(!may(&pupil(), Action::UploadPhoto, &class));
+        let r = the_pupil();
+        assert!(may(&guardian(Access::Full), Action::DecidePhotoConsent, &r));
+        for a in [guardian(Access::Info), contact_teacher(), pupil(), leader()] {
+            assert!(!may(&a, Action::DecidePhotoConsent, &r));
+        }
     }
 
     #[test]

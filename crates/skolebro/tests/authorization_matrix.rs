@@ -98,10 +98,16 @@ const BODY_DENY: u16 = 6403;
 /// staff, leaders, pupils), 404 for everyone else.
 const EVENT_DENY: u16 = 5403;
 
+/// `deny` for a change to a post or album one may see: 404 for the teacher outside the class
+/// (who does not see it), 403 for everyone else.
+const POST_DENY: u16 = 4403;
+
 /// The status a denied, signed-in `who` gets.
 fn denied_status(deny: u16, who: Who) -> u16 {
     let staff = matches!(who, Leader | ContactTeacher | SubjectTeacher | OtherTeacher);
     match deny {
+        POST_DENY if who == OtherTeacher => 404,
+        POST_DENY => 403,
         CASE_DENY if staff => 403,
         CONCERN_DENY if staff || who == Guardian => 403,
         CASE_DENY | CONCERN_DENY => 404,
@@ -1759,6 +1765,245 @@ fn routes() -> Vec<Route> {
             ok: 204,
             deny: MEETING_DENY,
         },
+        // Posts (MSG-5): the post under test is the contact teacher's to the class, asking for
+        // acknowledgement, with an image; the photo under test shows the pupil, whose family
+        // has not consented, so the class's other families do not see it.
+        Route {
+            method: "GET",
+            pattern: "/posts",
+            kind: Kind::Page,
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/posts",
+            kind: Kind::Form(&[
+                ("audience", "class:{class}"),
+                ("title", "Tur"),
+                ("body", "Fredag"),
+            ]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 303,
+            deny: 403,
+        },
+        Route {
+            method: "GET",
+            pattern: "/posts/{post}",
+            kind: Kind::Page,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+                Pupil,
+                OtherPupil,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/posts/{post}/acknowledge",
+            kind: Kind::Form(&[]),
+            allowed: &[
+                Leader,
+                SubjectTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+                Pupil,
+                OtherPupil,
+            ],
+            ok: 303,
+            deny: POST_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/posts/{post}/pin",
+            kind: Kind::Form(&[("pinned", "1")]),
+            allowed: &[Leader, ContactTeacher],
+            ok: 303,
+            deny: POST_DENY,
+        },
+        Route {
+            method: "GET",
+            pattern: "/posts/{post}/images/{image}",
+            kind: Kind::Page,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+                Pupil,
+                OtherPupil,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/classes/{id}/photos",
+            kind: Kind::Page,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+                Pupil,
+                OtherPupil,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/classes/{id}/photos",
+            kind: Kind::Form(&[("caption", "Skovtur")]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            // No photo chosen: the page comes back saying so.
+            ok: 422,
+            deny: POST_DENY,
+        },
+        Route {
+            method: "GET",
+            pattern: "/photos/{photo}",
+            kind: Kind::Page,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                InfoGuardian,
+                Pupil,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/pupils/{id}/photo-consent",
+            kind: Kind::Form(&[("consent", "no")]),
+            allowed: &[Guardian],
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/posts",
+            kind: Kind::Api,
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/posts",
+            kind: Kind::Json(
+                r#"{"audience": {"class": {class}}, "title": "Tur", "body": "Fredag"}"#,
+            ),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 201,
+            deny: 403,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/posts/{post}",
+            kind: Kind::Api,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+                Pupil,
+                OtherPupil,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/posts/{post}/acknowledge",
+            kind: Kind::Json("{}"),
+            allowed: &[
+                Leader,
+                SubjectTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+                Pupil,
+                OtherPupil,
+            ],
+            ok: 204,
+            deny: POST_DENY,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/posts/{post}/acknowledgements",
+            kind: Kind::Api,
+            allowed: &[Leader, ContactTeacher],
+            ok: 200,
+            deny: POST_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/posts/{post}/pin",
+            kind: Kind::Json(r#"{"pinned": true}"#),
+            allowed: &[Leader, ContactTeacher],
+            ok: 204,
+            deny: POST_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/posts/{post}/images",
+            // The upload is a PDF: refused as not an image, once the sender may add images.
+            kind: Kind::Upload,
+            allowed: &[Leader, ContactTeacher],
+            ok: 415,
+            deny: POST_DENY,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/classes/{id}/photos",
+            kind: Kind::Api,
+            allowed: &[
+                Leader,
+                ContactTeacher,
+                SubjectTeacher,
+                Guardian,
+                OtherGuardian,
+                InfoGuardian,
+                Pupil,
+                OtherPupil,
+            ],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/classes/{id}/photos",
+            kind: Kind::Upload,
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 415,
+            deny: POST_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/pupils/{id}/photo-consent",
+            kind: Kind::Json(r#"{"consent": false}"#),
+            allowed: &[Guardian],
+            ok: 204,
+            deny: 404,
+        },
     ]
 }
 
@@ -1798,6 +2043,7 @@ struct Cast {
     closing_case_id: i64,
     concern_id: i64,
     conferences: ConferenceCast,
+    posts: PostCast,
     meetings: MeetingCast,
 }
 
@@ -1964,6 +2210,7 @@ async fn cast(app: &TestApp) -> Cast {
         })
         .await
         .expect("concern");
+    let usernames_for_posts = usernames[&ContactTeacher].clone();
     Cast {
         usernames,
         browsers: Default::default(),
@@ -1979,6 +2226,7 @@ async fn cast(app: &TestApp) -> Cast {
         closing_case_id: case_ids[1],
         concern_id,
         conferences: conference_cast(app, school, pupil, contact.person.id).await,
+        posts: post_cast(app, &usernames_for_posts, class_id, pupil.0).await,
         meetings: meeting_cast(
             app,
             school,
@@ -1987,6 +2235,75 @@ async fn cast(app: &TestApp) -> Cast {
             guardian.person.id,
         )
         .await,
+    }
+}
+
+/// The post and photo under test (see the posts routes).
+struct PostCast {
+    post_id: i64,
+    image_id: i64,
+    photo_id: i64,
+}
+
+fn png() -> reqwest::multipart::Part {
+    reqwest::multipart::Part::bytes(b"\x89PNG\r\n\x1a\n0000IHDR".to_vec())
+        .file_name("Skov.png")
+        .mime_str("image/png")
+        .expect("mime")
+}
+
+async fn post_cast(app: &TestApp, teacher: &str, class_id: i64, pupil: i64) -> PostCast {
+    let token = app.token(teacher).await;
+    let response = app
+        .client()
+        .post(app.url("/api/v1/posts"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "audience": {"class": class_id},
+            "title": "Skovtur",
+            "body": "Husk gummistøvler.",
+            "acknowledge": true,
+        }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 201, "the contact teacher posts");
+    let post_id = response.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let response = app
+        .client()
+        .post(app.url(&format!("/api/v1/posts/{post_id}/images")))
+        .bearer_auth(&token)
+        .multipart(reqwest::multipart::Form::new().part("file", png()))
+        .send()
+        .await
+        .expect("image");
+    assert_eq!(response.status(), 201, "the contact teacher adds an image");
+    let image_id = response.json::<Value>().await.expect("json")[0]["id"]
+        .as_i64()
+        .expect("id");
+    let response = app
+        .client()
+        .post(app.url(&format!("/api/v1/classes/{class_id}/photos")))
+        .bearer_auth(&token)
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("caption", "Skovtur")
+                .text("tag", pupil.to_string())
+                .part("file", png()),
+        )
+        .send()
+        .await
+        .expect("photo");
+    assert_eq!(response.status(), 201, "the contact teacher adds a photo");
+    let photo_id = response.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    PostCast {
+        post_id,
+        image_id,
+        photo_id,
     }
 }
 
@@ -1999,6 +2316,12 @@ fn upload_form() -> reqwest::multipart::Form {
 }
 
 fn path_of(pattern: &str, cast: &Cast) -> String {
+    if pattern.contains("{post}") || pattern.contains("{photo}") {
+        return pattern
+            .replace("{post}", &cast.posts.post_id.to_string())
+            .replace("{image}", &cast.posts.image_id.to_string())
+            .replace("{photo}", &cast.posts.photo_id.to_string());
+    }
     if pattern.contains("/events/{id}") {
         return pattern.replace("{id}", "{event}");
     }

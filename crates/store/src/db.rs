@@ -86,6 +86,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_need_based_conferences.sql"),
     ),
     (
+        8,
+        "posts",
+        include_str!("../migrations/sqlite/0008_posts.sql"),
+    ),
+    (
         9,
         "calendar",
         include_str!("../migrations/sqlite/0009_calendar.sql"),
@@ -136,6 +141,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "need_based_conferences",
         include_str!("../migrations/postgres/0007_need_based_conferences.sql"),
+    ),
+    (
+        8,
+        "posts",
+        include_str!("../migrations/postgres/0008_posts.sql"),
     ),
     (
         9,

@@ -804,6 +804,58 @@ impl Store {
             .await?;
         }
 
+        // Two posts so that the school looks alive (MSG-5): one from the leader to the whole
+        // school, one from the first class's contact teacher asking for acknowledgement.
+        let (school_post, class_post) = match options.country {
+            Country::Dk => (
+                (
+                    "Velkommen til det nye skoleår",
+                    "Kære alle. Skolen har åbent fra kl. 7.30. Husk madpakke og drikkedunk. \
+                     Vi glæder os til et godt år sammen.",
+                ),
+                (
+                    "Tur i skoven på fredag",
+                    "Vi tager i skoven på fredag. Husk tøj efter vejret og gummistøvler. \
+                     Bekræft venligst, at I har læst beskeden.",
+                ),
+            ),
+            Country::No => (
+                (
+                    "Velkommen til nytt skoleår",
+                    "Kjære alle. Skolen åpner kl. 7.30. Husk matpakke og drikkeflaske. \
+                     Vi gleder oss til et godt år sammen.",
+                ),
+                (
+                    "Tur i skogen på fredag",
+                    "Vi drar på tur i skogen på fredag. Husk klær etter været og støvler. \
+                     Bekreft at dere har lest meldingen.",
+                ),
+            ),
+        };
+        let at = now();
+        for (author, audience, (title, body), acknowledge) in [
+            (id_of(0), crate::posts::Audience::School, school_post, false),
+            (
+                id_of(1),
+                crate::posts::Audience::Class(ClassId(class_ids[0])),
+                class_post,
+                true,
+            ),
+        ] {
+            self.create_post(&crate::posts::NewPost {
+                school_id: SchoolId(school_id),
+                author_id: PersonId(author),
+                audience,
+                title,
+                body,
+                acknowledge,
+                emergency: false,
+                publish_at: at,
+                created_at: at,
+            })
+            .await?;
+        }
+
         self.refresh_statistics().await?;
         progress(total, total);
 

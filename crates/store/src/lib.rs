@@ -19,6 +19,7 @@ pub mod history;
 pub mod meetings;
 pub mod messages;
 pub mod people;
+pub mod posts;
 pub mod roster;
 
 pub use db::{now, with_primary_reads, Backend, Store};

@@ -147,6 +147,16 @@ impl Modify for SharedResponses {
         crate::meetings::api_propose,
         crate::meetings::api_vote,
         crate::meetings::api_rsvp,
+        crate::posts::api_create,
+        crate::posts::api_list,
+        crate::posts::api_post,
+        crate::posts::api_acknowledge,
+        crate::posts::api_acknowledgements,
+        crate::posts::api_pin,
+        crate::posts::api_add_image,
+        crate::posts::api_album,
+        crate::posts::api_add_photo,
+        crate::posts::api_consent,
     ),
     modifiers(&BearerAuth, &SharedResponses),
     tags((name = "auth", description = "Sessions"), (name = "people", description = "Schools, classes, pupils, guardians"),
@@ -155,7 +165,8 @@ impl Modify for SharedResponses {
         (name = "cases", description = "Worrying absence, concerns and the duty to act, crisis routines"),
         (name = "conferences", description = "Conference rounds and bookings, preparation, notes, agreements, coverage"),
         (name = "calendar", description = "Events with answers, homework; each person's iCalendar feed is at calendar_feed_url of /api/v1/me"),
-        (name = "meetings", description = "Parent meetings: planning with the parent representatives, themes and votes, replies with needs"))
+        (name = "meetings", description = "Parent meetings: planning with the parent representatives, themes and votes, replies with needs"),
+        (name = "posts", description = "Posts and newsletters, read-and-understood acknowledgements, class photo albums and photo consent"))
 )]
 pub struct ApiDoc;
 

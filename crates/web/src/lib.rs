@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod meetings;
 pub mod messages;
 pub mod people;
+pub mod posts;
 mod replica;
 mod viewer;
 
@@ -128,6 +129,7 @@ pub fn app(state: AppState) -> Router {
         .merge(calendar::routes())
         .merge(meetings::routes())
         .merge(api::routes())
+        .merge(posts::routes())
         .fallback(|| async { WebError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -167,6 +167,9 @@ struct OverviewPage {
     classes: Vec<ClassCard>,
     own_class: Option<ChildCard>,
     school: Option<SchoolOverview>,
+    /// The newest posts (MSG-5) and the unread conversations.
+    posts: Vec<crate::posts::PostCard>,
+    unread: i64,
 }
 
 struct SchoolOverview {
@@ -297,9 +300,17 @@ async fn overview(
         None
     };
 
+    // The newest posts: a fixed number of queries whatever the history.
+    let posts = crate::posts::overview_posts(&state, me, &tr).await?;
+    // NEXT EVENTS: the calendar area adds its section here, e.g.
+    // `let events = crate::calendar::overview_events(&state, me, &tr).await?;`, passed to the
+    // template and rendered at the marked place in `people/overview.html`.
+
     html(&OverviewPage {
         chrome: viewer.chrome(),
         tr,
+        posts,
+        unread: me.unread,
         greeting: tr.t1("overview-greeting", "name", &me.me.person.given_name),
         is_guardian: actor.has(Role::Guardian),
         children,
