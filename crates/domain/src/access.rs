@@ -158,6 +158,10 @@ pub enum Action {
     AcknowledgeSummary,
     /// Mark an agreement done (CON-7).
     FollowUpAgreement,
+    /// Choose how one's own notifications arrive: instant, daily digest or off (MSG-8).
+    ChooseNotifications,
+    /// See the school's notification outbox: what is pending, failed or skipped (MSG-8).
+    ViewOutbox,
 }
 
 /// What an action touches, with the facts the policy needs.
@@ -517,6 +521,11 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
                     && actor.has(Role::Pupil)
                     && actor.person_id == pupil_id)
         }
+
+        (Action::ChooseNotifications, Resource::Profile { person_id }) => {
+            actor.person_id == person_id
+        }
+        (Action::ViewOutbox, Resource::School { school_id }) => actor.is_leader_of(school_id),
 
         // Every pair not named above is denied.
         _ => false,
@@ -1205,5 +1214,27 @@ mod tests {
         let p = pupil();
         assert!(follow(&p, AgreementOwner::Pupil));
         assert!(!follow(&p, AgreementOwner::Home));
+    }
+
+    #[test]
+    fn notifications_are_chosen_by_each_person_and_the_outbox_seen_by_leaders() {
+        let own = Resource::Profile {
+            person_id: GUARDIAN,
+        };
+        assert!(may(
+            &guardian(Access::Full),
+            Action::ChooseNotifications,
+            &own
+        ));
+        assert!(!may(&leader(), Action::ChooseNotifications, &own));
+        let school = Resource::School { school_id: SCHOOL };
+        assert!(may(&leader(), Action::ViewOutbox, &school));
+        for other in [contact_teacher(), guardian(Access::Full), pupil()] {
+            assert!(!may(&other, Action::ViewOutbox, &school));
+        }
+        let other_school = Resource::School {
+            school_id: OTHER_SCHOOL,
+        };
+        assert!(!may(&leader(), Action::ViewOutbox, &other_school));
     }
 }

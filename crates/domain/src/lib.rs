@@ -12,6 +12,7 @@ pub mod conferences;
 pub mod contact_hours;
 pub mod files;
 pub mod messages;
+pub mod notify;
 pub mod people;
 pub mod profile;
 pub mod text;

@@ -65,6 +65,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "conferences",
         include_str!("../migrations/sqlite/0006_conferences.sql"),
     ),
+    (
+        10,
+        "notify",
+        include_str!("../migrations/sqlite/0010_notify.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -96,6 +101,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "conferences",
         include_str!("../migrations/postgres/0006_conferences.sql"),
+    ),
+    (
+        10,
+        "notify",
+        include_str!("../migrations/postgres/0010_notify.sql"),
     ),
 ];
 

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod files;
 pub mod history;
 pub mod messages;
+pub mod notify;
 pub mod people;
 pub mod roster;
 

@@ -133,13 +133,17 @@ impl Modify for SharedResponses {
         crate::conferences::api_class_agreements,
         crate::conferences::api_my_agreements,
         crate::conferences::api_done,
+        crate::notify::api_preferences,
+        crate::notify::api_set_preferences,
+        crate::notify::api_outbox,
     ),
     modifiers(&BearerAuth, &SharedResponses),
     tags((name = "auth", description = "Sessions"), (name = "people", description = "Schools, classes, pupils, guardians"),
         (name = "messages", description = "Conversations, tone help, logged calls and talks"),
         (name = "absence", description = "Absence reports, registers, rates"),
         (name = "cases", description = "Worrying absence, concerns and the duty to act, crisis routines"),
-        (name = "conferences", description = "Conference rounds and bookings, preparation, notes, agreements, coverage"))
+        (name = "conferences", description = "Conference rounds and bookings, preparation, notes, agreements, coverage"),
+        (name = "notify", description = "Notification choices per kind, and the school's outbox"))
 )]
 pub struct ApiDoc;
 

@@ -21,6 +21,7 @@ const SOURCES: &[(Lang, &[&str])] = &[
             include_str!("../locales/da/conferences.ftl"),
             include_str!("../locales/da/absence.ftl"),
             include_str!("../locales/da/tone.ftl"),
+            include_str!("../locales/da/notify.ftl"),
         ],
     ),
     (
@@ -34,6 +35,7 @@ const SOURCES: &[(Lang, &[&str])] = &[
             include_str!("../locales/nb/conferences.ftl"),
             include_str!("../locales/nb/absence.ftl"),
             include_str!("../locales/nb/tone.ftl"),
+            include_str!("../locales/nb/notify.ftl"),
         ],
     ),
     (
@@ -47,6 +49,7 @@ const SOURCES: &[(Lang, &[&str])] = &[
             include_str!("../locales/en/conferences.ftl"),
             include_str!("../locales/en/absence.ftl"),
             include_str!("../locales/en/tone.ftl"),
+            include_str!("../locales/en/notify.ftl"),
         ],
     ),
 ];

@@ -12,6 +12,7 @@ pub mod error;
 mod files;
 pub mod i18n;
 pub mod messages;
+pub mod notify;
 pub mod people;
 mod viewer;
 
@@ -107,6 +108,7 @@ pub fn app(state: AppState) -> Router {
         .merge(cases::routes())
         .merge(conferences::routes())
         .merge(absence::routes())
+        .merge(notify::routes())
         .merge(api::routes())
         .fallback(|| async { WebError::NotFound })
         .layer(axum::middleware::from_fn_with_state(
