@@ -849,3 +849,133 @@ on_both_databases!(
     people_without_an_address_are_skipped_and_recorded,
     emergencies_go_through_with_sms_within_budget,
 );
+
+/// The real binary, started with a mail relay that is down: a message is kept and retried, and
+/// reaches the relay once it is up; SIGTERM stops the server and its worker cleanly. About a
+/// minute: the first retry comes 60 s after the first failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_delivers_once_the_relay_comes_up() {
+    use std::io::{BufRead, BufReader};
+    if !smtp_tests_can_run("the_server_delivers_once_the_relay_comes_up") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_skolebro"))
+        .env_remove("DATABASE_URL")
+        .env_remove("SKOLEBRO_LISTEN")
+        .args(["demo", "--listen", "127.0.0.1:0", "--pupils", "20"])
+        .args([
+            "--demo-password",
+            common::PASSWORD,
+            "--notify-interval",
+            "1",
+        ])
+        .args(["--public-url", PUBLIC])
+        .arg("--smtp-url")
+        .arg(format!("smtp://127.0.0.1:{port}"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start skolebro");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines.next().expect("an address").expect("line");
+        if let Some(rest) = line.strip_prefix("skolebro is listening on ") {
+            break rest.trim().to_owned();
+        }
+    };
+    let client = reqwest::Client::new();
+    let token = |user: &'static str| {
+        let client = client.clone();
+        let url = format!("{base}/api/v1/session");
+        async move {
+            let r: Value = client
+                .post(url)
+                .json(&json!({"username": user, "password": common::PASSWORD}))
+                .send()
+                .await
+                .expect("session")
+                .json()
+                .await
+                .expect("json");
+            r["token"].as_str().expect("token").to_owned()
+        }
+    };
+    let teacher = token("teacher1").await;
+    let guardian = token("guardian1").await;
+    let leader = token("leader1").await;
+    let (_, me): (u16, Value) = {
+        let r = client
+            .get(format!("{base}/api/v1/me"))
+            .bearer_auth(&guardian)
+            .send()
+            .await
+            .expect("me");
+        (r.status().as_u16(), r.json().await.expect("json"))
+    };
+    let guardian_id = me["id"]
+        .as_i64()
+        .or(me["person"]["id"].as_i64())
+        .expect("id");
+    let r = client
+        .post(format!("{base}/api/v1/threads"))
+        .bearer_auth(&teacher)
+        .json(
+            &json!({"recipients": [guardian_id], "subject": "Svømning flyttes",
+                      "body": "Svømning er torsdag i denne uge.", "kind": "ordinary"}),
+        )
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 201);
+    // The worker tries, the relay is down: the notice waits with one attempt.
+    let mut tried = false;
+    for _ in 0..100 {
+        let outbox: Value = client
+            .get(format!("{base}/api/v1/notifications/outbox"))
+            .bearer_auth(&leader)
+            .send()
+            .await
+            .expect("outbox")
+            .json()
+            .await
+            .expect("json");
+        if outbox["items"].as_array().is_some_and(|i| {
+            i.iter()
+                .any(|n| n["person_id"] == guardian_id && n["attempts"] == 1)
+        }) {
+            assert_eq!(outbox["counts"]["sent"], 0);
+            tried = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(tried, "the worker tried once and kept the notice");
+    let sink = SmtpSink::start(port).await;
+    let mails = sink.wait_for(1, 90).await;
+    assert_eq!(mails.len(), 1, "the mail arrives once the relay is up");
+    assert_eq!(mails[0]["rcpt_tos"][0], "guardian1@example.dk");
+    assert!(mails[0]["subject"]
+        .as_str()
+        .expect("subject")
+        .contains("Svømning flyttes"));
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let mut exited = None;
+    for _ in 0..100 {
+        if let Some(s) = child.try_wait().expect("wait") {
+            exited = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let exited = exited.expect("the server and its worker stop on SIGTERM");
+    assert!(exited.success(), "clean exit: {exited:?}");
+}

@@ -353,7 +353,10 @@ impl Worker {
             self.config.mailer.as_ref(),
             items.first().and_then(|n| n.email.as_deref()),
         ) else {
-            return Ok(());
+            // Not reached (routing checks the address, and without a relay no mail is
+            // claimed); should it be, the notices go back to wait rather than stay claimed.
+            let digest = items.iter().any(|n| n.digest);
+            return self.store.hold(&ids, now.as_second(), digest).await;
         };
         match mailer.send(to, subject, body).await {
             Ok(()) => {
@@ -391,7 +394,10 @@ impl Worker {
         report: &mut TickReport,
     ) -> Result<(), StoreError> {
         let Some(phone) = n.phone.as_deref() else {
-            return Ok(());
+            return self
+                .store
+                .mark_skipped(&[n.id], rules::SkipReason::NoAddress.as_str())
+                .await;
         };
         let day = now.to_zoned(facts.tz.clone()).date().to_string();
         let budget = self.store.sms_daily_budget(n.school_id).await?;

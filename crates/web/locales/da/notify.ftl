@@ -2,6 +2,7 @@ notify-settings-title = Notifikationer
 notify-settings-intro = Vælg for hver slags besked, om den kommer med det samme, samlet i én e-mail om dagen på det tidspunkt, du vælger, eller slet ikke. Nødbeskeder fra skolen kommer altid med det samme. Ansatte får kun notifikationer i kontakttiden.
 notify-settings-delivery = Levering
 notify-settings-hour = Tidspunkt for den daglige samling
+notify-settings-link = Vælg hvilke notifikationer du får, og hvornår
 notify-settings-save = Gem
 notify-settings-saved = Dine valg er gemt.
 notify-delivery-instant = Med det samme

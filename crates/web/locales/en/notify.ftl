@@ -2,6 +2,7 @@ notify-settings-title = Notifications
 notify-settings-intro = Choose for each kind of notice whether it comes at once, in one e-mail a day at the hour you choose, or not at all. Emergency notices from the school always come at once. Staff get notices only within contact hours.
 notify-settings-delivery = Delivery
 notify-settings-hour = Hour of the daily digest
+notify-settings-link = Choose which notices you get, and when
 notify-settings-save = Save
 notify-settings-saved = Your choices are saved.
 notify-delivery-instant = At once

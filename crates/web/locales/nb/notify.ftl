@@ -2,6 +2,7 @@ notify-settings-title = Varsler
 notify-settings-intro = Velg for hver type varsel om det kommer med en gang, samlet i én e-post om dagen på tidspunktet du velger, eller ikke i det hele tatt. Nødvarsler fra skolen kommer alltid med en gang. Ansatte får varsler bare i kontakttiden.
 notify-settings-delivery = Levering
 notify-settings-hour = Tidspunkt for den daglige samlingen
+notify-settings-link = Velg hvilke varsler du får, og når
 notify-settings-save = Lagre
 notify-settings-saved = Valgene dine er lagret.
 notify-delivery-instant = Med en gang
