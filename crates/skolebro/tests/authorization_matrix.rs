@@ -1278,6 +1278,14 @@ fn routes() -> Vec<Route> {
         },
         Route {
             method: "GET",
+            pattern: "/notifications/outbox",
+            kind: Kind::Page,
+            allowed: &[Leader],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
             pattern: "/api/v1/notifications/outbox",
             kind: Kind::Api,
             allowed: &[Leader],

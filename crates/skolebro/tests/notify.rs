@@ -769,6 +769,33 @@ async fn people_without_an_address_are_skipped_and_recorded(app: TestApp) {
         .api_get(Some(&guardian), "/api/v1/notifications/outbox")
         .await;
     assert_eq!(status, 404);
+    // The leaders' page names the person and says it was not sent, without the content.
+    let page = app
+        .signed_in("leader1")
+        .await
+        .get(app.url("/notifications/outbox?status=skipped"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    let pupil = app
+        .store
+        .me(app.id_of("pupil1").await)
+        .await
+        .expect("pupil")
+        .person
+        .full();
+    assert!(html.contains(&pupil), "{pupil} in the outbox page");
+    assert!(html.contains("Ikke sendt") && !html.contains("idrætstøj"));
+    let page = app
+        .signed_in("guardian1")
+        .await
+        .get(app.url("/notifications/outbox"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 404);
 }
 
 async fn emergencies_go_through_with_sms_within_budget(app: TestApp) {

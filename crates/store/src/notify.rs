@@ -117,6 +117,8 @@ pub struct DueNotice {
 pub struct OutboxRow {
     pub id: i64,
     pub person_id: PersonId,
+    /// The person's name, for the leaders' page.
+    pub person_name: String,
     pub kind: String,
     pub channel: String,
     pub status: String,
@@ -156,6 +158,11 @@ fn outbox_row(r: &AnyRow) -> Result<OutboxRow> {
     Ok(OutboxRow {
         id: r.try_get("id")?,
         person_id: PersonId(r.try_get("person_id")?),
+        person_name: format!(
+            "{} {}",
+            r.try_get::<String, _>("given_name")?,
+            r.try_get::<String, _>("family_name")?
+        ),
         kind: r.try_get("kind")?,
         channel: r.try_get("channel")?,
         status: r.try_get("status")?,
@@ -494,10 +501,11 @@ impl Store {
             }
         }
         let rows = sqlx::query(
-            "SELECT id, person_id, kind, channel, status, digest, attempts, next_attempt_at, \
-             last_error, created_at, sent_at FROM notification \
-             WHERE school_id = $1 AND ($2 = '' OR status = $2) AND id < $3 \
-             ORDER BY id DESC LIMIT $4",
+            "SELECT n.id, n.person_id, p.given_name, p.family_name, n.kind, n.channel, n.status, \
+             n.digest, n.attempts, n.next_attempt_at, n.last_error, n.created_at, n.sent_at \
+             FROM notification n JOIN person p ON p.id = n.person_id \
+             WHERE n.school_id = $1 AND ($2 = '' OR n.status = $2) AND n.id < $3 \
+             ORDER BY n.id DESC LIMIT $4",
         )
         .bind(school_id.0)
         .bind(status.unwrap_or(""))

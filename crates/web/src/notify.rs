@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/me/notifications",
             get(api_preferences).put(api_set_preferences),
         )
+        .route("/notifications/outbox", get(outbox_page))
         .route("/api/v1/notifications/outbox", get(api_outbox))
 }
 
@@ -733,18 +734,12 @@ fn outbox_json(counts: OutboxCounts, rows: Vec<OutboxRow>) -> OutboxJson {
     }
 }
 
-/// The school's notification outbox: counts per status and the newest notices (leaders).
-#[utoipa::path(get, path = "/api/v1/notifications/outbox", tag = "notify", security(("bearer" = [])),
-    params(("status" = Option<String>, Query, description = "pending, sending, sent, failed or skipped"),
-        ("before" = Option<i64>, Query, description = "Cursor: the `next` of the previous page")),
-    responses((status = 200, body = OutboxJson), (status = 401), (status = 404, description = "Not a leader"),
-        (status = 422, description = "Unknown status or cursor", content_type = "application/problem+json")))]
-pub async fn api_outbox(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Query(q): Query<OutboxQuery>,
-) -> Result<Json<OutboxJson>, WebError> {
-    let me = viewer.require()?;
+/// The leaders' view of the outbox, parsed from the query: status filter and cursor.
+async fn load_outbox(
+    state: &AppState,
+    me: &SignedIn,
+    q: &OutboxQuery,
+) -> Result<(OutboxCounts, Vec<OutboxRow>), WebError> {
     let school = Resource::School {
         school_id: me.actor.school_id,
     };
@@ -767,9 +762,90 @@ pub async fn api_outbox(
                 .map_err(|_| WebError::Unprocessable("before must be a notice id".into()))?,
         ),
     };
-    let (counts, rows) = state
+    Ok(state
         .store
         .outbox(me.actor.school_id, status, before, OUTBOX_PAGE)
-        .await?;
+        .await?)
+}
+
+struct OutboxLine {
+    name: String,
+    kind: String,
+    channel: String,
+    status: String,
+    attempts: i64,
+    when: String,
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "notify/outbox.html")]
+struct OutboxPage {
+    chrome: Chrome,
+    tr: Tr,
+    counts: OutboxCounts,
+    lines: Vec<OutboxLine>,
+    next: Option<String>,
+}
+
+async fn outbox_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<OutboxQuery>,
+) -> Result<Response, WebError> {
+    let me = viewer.require()?;
+    let (counts, rows) = load_outbox(&state, me, &q).await?;
+    let tz = me.time_zone();
+    let tr = viewer.tr;
+    let local = |secs: i64| {
+        Timestamp::from_second(secs)
+            .map(|t| {
+                t.to_zoned(tz.clone())
+                    .strftime("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    };
+    let next = (rows.len() as i64 == OUTBOX_PAGE)
+        .then(|| rows.last().map(|r| r.id))
+        .flatten()
+        .map(|id| match q.status.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => format!("/notifications/outbox?status={s}&before={id}"),
+            None => format!("/notifications/outbox?before={id}"),
+        });
+    let lines = rows
+        .into_iter()
+        .map(|r| OutboxLine {
+            name: r.person_name,
+            kind: tr.t(&format!("notify-kind-{}", r.kind)),
+            channel: r.channel,
+            status: tr.t(&format!("notify-status-{}", r.status)),
+            attempts: r.attempts,
+            when: local(r.sent_at.unwrap_or(r.next_attempt_at)),
+            reason: r.last_error.unwrap_or_default(),
+        })
+        .collect();
+    html(&OutboxPage {
+        chrome: viewer.chrome(),
+        tr,
+        counts,
+        lines,
+        next,
+    })
+}
+
+/// The school's notification outbox: counts per status and the newest notices (leaders).
+#[utoipa::path(get, path = "/api/v1/notifications/outbox", tag = "notify", security(("bearer" = [])),
+    params(("status" = Option<String>, Query, description = "pending, sending, sent, failed or skipped"),
+        ("before" = Option<i64>, Query, description = "Cursor: the `next` of the previous page")),
+    responses((status = 200, body = OutboxJson), (status = 401), (status = 404, description = "Not a leader"),
+        (status = 422, description = "Unknown status or cursor", content_type = "application/problem+json")))]
+pub async fn api_outbox(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<OutboxQuery>,
+) -> Result<Json<OutboxJson>, WebError> {
+    let me = viewer.require()?;
+    let (counts, rows) = load_outbox(&state, me, &q).await?;
     Ok(Json(outbox_json(counts, rows)))
 }

@@ -24,3 +24,20 @@ notify-digest-intro = { $count ->
     [one] Der er én ny notifikation til dig:
    *[other] Der er { $count } nye notifikationer til dig:
 }
+notify-outbox-title = Udbakke for notifikationer
+notify-outbox-intro = Hvad skolens notifikationer venter på, hvad der er sendt, og hvad der ikke kunne sendes. Indholdet vises ikke her.
+notify-outbox-empty = Ingen notifikationer endnu.
+notify-outbox-latest = De seneste notifikationer
+notify-outbox-person = Person
+notify-outbox-kind = Slags
+notify-outbox-channel = Kanal
+notify-outbox-status = Status
+notify-outbox-attempts = Forsøg
+notify-outbox-when = Sendt eller næste forsøg
+notify-outbox-reason = Årsag
+notify-outbox-more = Ældre notifikationer
+notify-status-pending = Venter
+notify-status-sending = Sendes
+notify-status-sent = Sendt
+notify-status-failed = Fejlet
+notify-status-skipped = Ikke sendt

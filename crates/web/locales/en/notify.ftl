@@ -24,3 +24,20 @@ notify-digest-intro = { $count ->
     [one] There is one new notice for you:
    *[other] There are { $count } new notices for you:
 }
+notify-outbox-title = Notification outbox
+notify-outbox-intro = What the school's notifications are waiting for, what went out, and what could not be sent. No content is shown here.
+notify-outbox-empty = No notifications yet.
+notify-outbox-latest = The latest notifications
+notify-outbox-person = Person
+notify-outbox-kind = Kind
+notify-outbox-channel = Channel
+notify-outbox-status = Status
+notify-outbox-attempts = Attempts
+notify-outbox-when = Sent or next try
+notify-outbox-reason = Reason
+notify-outbox-more = Older notifications
+notify-status-pending = Waiting
+notify-status-sending = Being sent
+notify-status-sent = Sent
+notify-status-failed = Failed
+notify-status-skipped = Not sent

@@ -24,3 +24,20 @@ notify-digest-intro = { $count ->
     [one] Det er ett nytt varsel til deg:
    *[other] Det er { $count } nye varsler til deg:
 }
+notify-outbox-title = Utboks for varsler
+notify-outbox-intro = Hva skolens varsler venter på, hva som er sendt, og hva som ikke kunne sendes. Innholdet vises ikke her.
+notify-outbox-empty = Ingen varsler ennå.
+notify-outbox-latest = De siste varslene
+notify-outbox-person = Person
+notify-outbox-kind = Type
+notify-outbox-channel = Kanal
+notify-outbox-status = Status
+notify-outbox-attempts = Forsøk
+notify-outbox-when = Sendt eller neste forsøk
+notify-outbox-reason = Årsak
+notify-outbox-more = Eldre varsler
+notify-status-pending = Venter
+notify-status-sending = Sendes
+notify-status-sent = Sendt
+notify-status-failed = Feilet
+notify-status-skipped = Ikke sendt
