@@ -180,13 +180,27 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
+    /// The code recorded on the outbox row (the page shows it in the reader's language).
     pub fn as_str(self) -> &'static str {
         match self {
-            SkipReason::Off => "turned off by the person",
-            SkipReason::NoAddress => "no address to send to",
+            SkipReason::Off => REASON_OFF,
+            SkipReason::NoAddress => REASON_NO_ADDRESS,
         }
     }
 }
+
+/// Why a notice was not sent, as recorded on its outbox row; a failed send records the
+/// server's own words instead.
+pub const REASON_OFF: &str = "off";
+pub const REASON_NO_ADDRESS: &str = "no_address";
+pub const REASON_BAD_ADDRESS: &str = "bad_address";
+pub const REASON_SMS_BUDGET: &str = "sms_budget";
+pub const REASONS: [&str; 4] = [
+    REASON_OFF,
+    REASON_NO_ADDRESS,
+    REASON_BAD_ADDRESS,
+    REASON_SMS_BUDGET,
+];
 
 /// What the worker does with a due notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -366,7 +366,7 @@ impl Worker {
             }
             Err(SendError::BadAddress) => {
                 self.store
-                    .mark_skipped(&ids, "the e-mail address is not valid")
+                    .mark_skipped(&ids, rules::REASON_BAD_ADDRESS)
                     .await?;
                 report.skipped += items.len();
             }
@@ -404,7 +404,7 @@ impl Worker {
         let budget = self.store.sms_daily_budget(n.school_id).await?;
         if !self.store.take_sms(n.school_id, &day, budget).await? {
             self.store
-                .mark_skipped(&[n.id], "the school's SMS budget for the day is spent")
+                .mark_skipped(&[n.id], rules::REASON_SMS_BUDGET)
                 .await?;
             report.skipped += 1;
             return Ok(());
@@ -681,7 +681,8 @@ pub struct OutboxItemJson {
     pub attempts: i64,
     /// When it is tried next (pending), Unix seconds.
     pub next_attempt_at: i64,
-    /// Why the last try failed, or why it is skipped.
+    /// Why it was not sent (`off`, `no_address`, `bad_address`, `sms_budget`), or the mail
+    /// server's words on the last failed try.
     pub reason: Option<String>,
     pub created_at: i64,
     pub sent_at: Option<i64>,
@@ -822,7 +823,12 @@ async fn outbox_page(
             status: tr.t(&format!("notify-status-{}", r.status)),
             attempts: r.attempts,
             when: local(r.sent_at.unwrap_or(r.next_attempt_at)),
-            reason: r.last_error.unwrap_or_default(),
+            reason: match r.last_error {
+                Some(code) if rules::REASONS.contains(&code.as_str()) => {
+                    tr.t(&format!("notify-reason-{code}"))
+                }
+                other => other.unwrap_or_default(),
+            },
         })
         .collect();
     html(&OutboxPage {

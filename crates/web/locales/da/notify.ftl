@@ -41,3 +41,7 @@ notify-status-sending = Sendes
 notify-status-sent = Sendt
 notify-status-failed = Fejlet
 notify-status-skipped = Ikke sendt
+notify-reason-off = Slået fra af personen
+notify-reason-no_address = Ingen e-mailadresse eller telefonnummer
+notify-reason-bad_address = Adressen kan ikke modtage post
+notify-reason-sms_budget = Dagens SMS-budget var brugt

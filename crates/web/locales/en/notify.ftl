@@ -41,3 +41,7 @@ notify-status-sending = Being sent
 notify-status-sent = Sent
 notify-status-failed = Failed
 notify-status-skipped = Not sent
+notify-reason-off = Turned off by the person
+notify-reason-no_address = No e-mail address or phone number
+notify-reason-bad_address = The address cannot receive mail
+notify-reason-sms_budget = The day's SMS budget was spent

@@ -41,3 +41,7 @@ notify-status-sending = Sendes
 notify-status-sent = Sendt
 notify-status-failed = Feilet
 notify-status-skipped = Ikke sendt
+notify-reason-off = Slått av av personen
+notify-reason-no_address = Ingen e-postadresse eller telefonnummer
+notify-reason-bad_address = Adressen kan ikke motta e-post
+notify-reason-sms_budget = Dagens SMS-budsjett var brukt opp
