@@ -216,6 +216,10 @@ pub enum Action {
     ViewHomework,
     /// Read a class's contact book (MSG-7): the class's staff and the guardians of its pupils.
     ViewContactBook,
+    /// Choose how one's own notifications arrive: instant, daily digest or off (MSG-8).
+    ChooseNotifications,
+    /// See the school's notification outbox: what is pending, failed or skipped (MSG-8).
+    ViewOutbox,
 }
 
 /// What an action touches, with the facts the policy needs.
@@ -857,6 +861,11 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
         (Action::DecidePhotoConsent, Resource::Pupil { pupil_id, .. }) => {
             actor.guardian_access(pupil_id) == Some(Access::Full)
         }
+
+        (Action::ChooseNotifications, Resource::Profile { person_id }) => {
+            actor.person_id == person_id
+        }
+        (Action::ViewOutbox, Resource::School { school_id }) => actor.is_leader_of(school_id),
 
         // Every pair not named above is denied.
         _ => false,
@@ -2031,5 +2040,27 @@ mod tests {
             &body(false)
         ));
         assert!(!may(&pupil(), Action::TakePartInBody, &body(true)));
+    }
+
+    #[test]
+    fn notifications_are_chosen_by_each_person_and_the_outbox_seen_by_leaders() {
+        let own = Resource::Profile {
+            person_id: GUARDIAN,
+        };
+        assert!(may(
+            &guardian(Access::Full),
+            Action::ChooseNotifications,
+            &own
+        ));
+        assert!(!may(&leader(), Action::ChooseNotifications, &own));
+        let school = Resource::School { school_id: SCHOOL };
+        assert!(may(&leader(), Action::ViewOutbox, &school));
+        for other in [contact_teacher(), guardian(Access::Full), pupil()] {
+            assert!(!may(&other, Action::ViewOutbox, &school));
+        }
+        let other_school = Resource::School {
+            school_id: OTHER_SCHOOL,
+        };
+        assert!(!may(&leader(), Action::ViewOutbox, &other_school));
     }
 }

@@ -14,6 +14,7 @@ pub mod contact_hours;
 pub mod files;
 pub mod meetings;
 pub mod messages;
+pub mod notify;
 pub mod people;
 pub mod posts;
 pub mod profile;

@@ -120,6 +120,31 @@ struct ServeArgs {
     secure_cookies: bool,
     #[command(flatten)]
     db: DbArgs,
+    #[command(flatten)]
+    notify: NotifyArgs,
+}
+
+/// Where notifications go out (MSG-8).
+#[derive(Args, Clone)]
+struct NotifyArgs {
+    /// SMTP relay for e-mail notifications: `smtp://HOST[:PORT]`. Without one, notices wait
+    /// in the outbox and go out once a relay is configured.
+    #[arg(long, env = "SKOLEBRO_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Sender of notification e-mails.
+    #[arg(
+        long,
+        env = "SKOLEBRO_MAIL_FROM",
+        default_value = "skolebro <noreply@localhost>"
+    )]
+    mail_from: String,
+    /// The address people open skolebro at, for links in notifications. Default: the
+    /// listening address.
+    #[arg(long, env = "SKOLEBRO_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Seconds between two runs of the notification worker.
+    #[arg(long, env = "SKOLEBRO_NOTIFY_INTERVAL", default_value_t = 5)]
+    notify_interval: u64,
 }
 
 #[derive(Args)]
@@ -268,11 +293,38 @@ async fn serve(args: &ServeArgs, store: Store) -> Result<(), String> {
             feed_key: Some(feed_key(&args.db.data_dir)?),
         },
     );
+    let mailer = match &args.notify.smtp_url {
+        Some(url) => Some(skolebro_web::notify::Mailer::new(
+            url,
+            &args.notify.mail_from,
+        )?),
+        None => None,
+    };
+    let worker = std::sync::Arc::new(skolebro_web::notify::Worker::new(
+        store.clone(),
+        skolebro_web::notify::WorkerConfig {
+            mailer,
+            sms: std::sync::Arc::new(skolebro_web::notify::LoggingSms),
+            public_url: args
+                .notify
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{addr}")),
+        },
+    ));
+    let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+    let worker_task = skolebro_web::notify::spawn(
+        worker,
+        std::time::Duration::from_secs(args.notify.notify_interval.max(1)),
+        worker_stopped,
+    );
     println!("skolebro is listening on http://{addr}");
     tracing::info!(%addr, "listening");
-    skolebro_web::serve(listener, state, shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    let served = skolebro_web::serve(listener, state, shutdown_signal()).await;
+    // The worker finishes the step in progress; what is left waits in the outbox.
+    let _ = stop_worker.send(true);
+    let _ = worker_task.await;
+    served.map_err(|e| format!("server error: {e}"))?;
     store.close().await;
     Ok(())
 }

@@ -2004,6 +2004,55 @@ fn routes() -> Vec<Route> {
             ok: 204,
             deny: 404,
         },
+        // Notifications (MSG-8): everyone chooses their own; leaders see the outbox.
+        Route {
+            method: "GET",
+            pattern: "/settings/notifications",
+            kind: Kind::Page,
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "POST",
+            pattern: "/settings/notifications",
+            kind: Kind::Form(&[("message_delivery", "digest"), ("message_hour", "18")]),
+            allowed: SIGNED_IN,
+            ok: 303,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/me/notifications",
+            kind: Kind::Api,
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "PUT",
+            pattern: "/api/v1/me/notifications",
+            kind: Kind::Json(r#"{"preferences": [{"kind": "post", "delivery": "off"}]}"#),
+            allowed: SIGNED_IN,
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/notifications/outbox",
+            kind: Kind::Page,
+            allowed: &[Leader],
+            ok: 200,
+            deny: 404,
+        },
+        Route {
+            method: "GET",
+            pattern: "/api/v1/notifications/outbox",
+            kind: Kind::Api,
+            allowed: &[Leader],
+            ok: 200,
+            deny: 404,
+        },
     ]
 }
 

@@ -96,6 +96,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/sqlite/0009_calendar.sql"),
     ),
     (
+        10,
+        "notify",
+        include_str!("../migrations/sqlite/0010_notify.sql"),
+    ),
+    (
         11,
         "meetings",
         include_str!("../migrations/sqlite/0011_meetings.sql"),
@@ -151,6 +156,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "calendar",
         include_str!("../migrations/postgres/0009_calendar.sql"),
+    ),
+    (
+        10,
+        "notify",
+        include_str!("../migrations/postgres/0010_notify.sql"),
     ),
     (
         11,

@@ -18,6 +18,7 @@ pub mod files;
 pub mod history;
 pub mod meetings;
 pub mod messages;
+pub mod notify;
 pub mod people;
 pub mod posts;
 pub mod roster;

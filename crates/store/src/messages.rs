@@ -8,12 +8,14 @@
 use std::collections::HashMap;
 
 use skolebro_domain::messages::MessageKind;
+use skolebro_domain::notify::NotifyKind;
 use skolebro_domain::{ClassId, PersonId, Role, SchoolId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::db::{insert_rows, Val};
 use crate::files::{insert_attachments, NewAttachment};
+use crate::notify::{enqueue_in, Notification};
 use crate::people::PersonName;
 use crate::{now, parse, Result, Store, StoreError};
 
@@ -163,6 +165,33 @@ fn with_ids<'q>(
         q = q.bind(id.0);
     }
     q
+}
+
+/// The notices of a new message: one for each participant but its author. A sensitive
+/// message's notice carries no content (MSG-1).
+fn message_notices(
+    school_id: SchoolId,
+    thread_id: i64,
+    subject: &str,
+    kind: MessageKind,
+    body: &str,
+    author: PersonId,
+    participants: &[PersonId],
+) -> Vec<Notification> {
+    participants
+        .iter()
+        .filter(|p| **p != author)
+        .map(|p| Notification {
+            school_id,
+            person_id: *p,
+            kind: NotifyKind::Message,
+            subject: subject.to_owned(),
+            body: body.to_owned(),
+            link: format!("/messages/{thread_id}"),
+            sensitive: kind == MessageKind::Sensitive,
+            emergency: false,
+        })
+        .collect()
 }
 
 /// Ids are loaded in chunks so that no statement outgrows the engines' parameter limits.
@@ -377,6 +406,17 @@ impl Store {
             at,
         )
         .await?;
+        // Every recipient hears of it (MSG-8), in this same transaction.
+        let notices = message_notices(
+            new.school_id,
+            thread_id,
+            new.subject,
+            new.kind,
+            new.body,
+            new.starter,
+            &participants,
+        );
+        enqueue_in(&mut tx, &notices).await?;
         tx.commit().await?;
         Ok((
             Sent {
@@ -522,12 +562,31 @@ impl Store {
                 .await?;
         let attachment_ids =
             insert_attachments(&mut tx, school_id, thread_id, message_id, attachments, at).await?;
+        let thread =
+            sqlx::query("SELECT subject, kind FROM thread WHERE id = $1 AND school_id = $2")
+                .bind(thread_id)
+                .bind(school_id.0)
+                .fetch_one(&mut *tx)
+                .await?;
+        let subject: String = thread.try_get("subject")?;
+        let kind: MessageKind = parse(thread.try_get("kind")?)?;
+        let participants: Vec<PersonId> = participants.into_iter().map(PersonId).collect();
+        let notices = message_notices(
+            school_id,
+            thread_id,
+            &subject,
+            kind,
+            body,
+            author,
+            &participants,
+        );
+        enqueue_in(&mut tx, &notices).await?;
         tx.commit().await?;
         Ok((
             Sent {
                 thread_id,
                 message_id,
-                participants: participants.into_iter().map(PersonId).collect(),
+                participants,
             },
             attachment_ids,
         ))

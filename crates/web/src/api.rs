@@ -157,6 +157,9 @@ impl Modify for SharedResponses {
         crate::posts::api_album,
         crate::posts::api_add_photo,
         crate::posts::api_consent,
+        crate::notify::api_preferences,
+        crate::notify::api_set_preferences,
+        crate::notify::api_outbox,
     ),
     modifiers(&BearerAuth, &SharedResponses),
     tags((name = "auth", description = "Sessions"), (name = "people", description = "Schools, classes, pupils, guardians"),
@@ -166,7 +169,8 @@ impl Modify for SharedResponses {
         (name = "conferences", description = "Conference rounds and bookings, preparation, notes, agreements, coverage"),
         (name = "calendar", description = "Events with answers, homework; each person's iCalendar feed is at calendar_feed_url of /api/v1/me"),
         (name = "meetings", description = "Parent meetings: planning with the parent representatives, themes and votes, replies with needs"),
-        (name = "posts", description = "Posts and newsletters, read-and-understood acknowledgements, class photo albums and photo consent"))
+        (name = "posts", description = "Posts and newsletters, read-and-understood acknowledgements, class photo albums and photo consent"),
+        (name = "notify", description = "Notification choices per kind, and the school's outbox"))
 )]
 pub struct ApiDoc;
 

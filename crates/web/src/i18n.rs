@@ -24,6 +24,7 @@ const SOURCES: &[(Lang, &[&str])] = &[
             include_str!("../locales/da/posts.ftl"),
             include_str!("../locales/da/meetings.ftl"),
             include_str!("../locales/da/calendar.ftl"),
+            include_str!("../locales/da/notify.ftl"),
         ],
     ),
     (
@@ -40,6 +41,7 @@ const SOURCES: &[(Lang, &[&str])] = &[
             include_str!("../locales/nb/meetings.ftl"),
             include_str!("../locales/nb/tone.ftl"),
             include_str!("../locales/nb/calendar.ftl"),
+            include_str!("../locales/nb/notify.ftl"),
         ],
     ),
     (
@@ -56,6 +58,7 @@ const SOURCES: &[(Lang, &[&str])] = &[
             include_str!("../locales/en/absence.ftl"),
             include_str!("../locales/en/tone.ftl"),
             include_str!("../locales/en/calendar.ftl"),
+            include_str!("../locales/en/notify.ftl"),
         ],
     ),
 ];

@@ -14,6 +14,7 @@ mod files;
 pub mod i18n;
 pub mod meetings;
 pub mod messages;
+pub mod notify;
 pub mod people;
 pub mod posts;
 mod replica;
@@ -128,6 +129,7 @@ pub fn app(state: AppState) -> Router {
         .merge(absence::routes())
         .merge(calendar::routes())
         .merge(meetings::routes())
+        .merge(notify::routes())
         .merge(api::routes())
         .merge(posts::routes())
         .fallback(|| async { WebError::NotFound })
