@@ -1915,4 +1915,101 @@ async fn conference_path(app: &TestApp, cast: &Cast, route: &Route, path: &str) 
         .replace("{agreement}", &c.agreement.to_string())
 }
 
-on_both_databases!(matrix);
+// ---------------------------------------------------------------------------------------------
+// Reliability and security (issue #9): forms without a CSRF token; privacy of protected contact
+// details; information-only guardians; audit of sensitive reads.
+
+/// A browser signed in as `who` (shared with the matrix's other walks), or a fresh anonymous one.
+async fn browser_of(app: &TestApp, cast: &Cast, who: Who) -> reqwest::Client {
+    let Some(username) = cast.usernames.get(&who) else {
+        return app.client();
+    };
+    let mut browsers = cast.browsers.lock().await;
+    if let Some(c) = browsers.get(&who) {
+        return c.clone();
+    }
+    let client = app.client();
+    assert_eq!(
+        app.post_login(&client, username, PASSWORD).await.status(),
+        303,
+        "{username} signs in"
+    );
+    browsers.insert(who, client.clone());
+    client
+}
+
+/// A route's path with every placeholder filled in, as the matrix fills it.
+async fn resolved_path(app: &TestApp, cast: &Cast, route: &Route) -> String {
+    let mut path = path_of(route.pattern, cast);
+    if path.contains("{aid}") {
+        let id = fresh_report(app, cast, path.ends_with("/decision")).await;
+        path = path.replace("{aid}", &id.to_string());
+    }
+    if ["{round}", "{slot}", "{booking}", "{agreement}"]
+        .iter()
+        .any(|p| path.contains(p))
+    {
+        path = conference_path(app, cast, route, &path).await;
+    }
+    path
+}
+
+/// Every state-changing form of the matrix, posted by every role without its CSRF token and
+/// with a wrong one, is refused with 403 before it does anything.
+async fn forms_without_csrf_token_are_refused(app: TestApp) {
+    let cast = cast(&app).await;
+    let mut failures = Vec::new();
+    let mut forms = 0;
+    for route in routes() {
+        let Kind::Form(fields) = route.kind else {
+            continue;
+        };
+        forms += 1;
+        for &who in EVERYONE {
+            let client = browser_of(&app, &cast, who).await;
+            // The anonymous browser has a CSRF cookie, as after visiting the sign-in page.
+            if who == Anonymous {
+                client.get(app.url("/login")).send().await.expect("login");
+            }
+            let path = resolved_path(&app, &cast, &route).await;
+            let method: reqwest::Method = route.method.parse().expect("method");
+            let form: Vec<(String, String)> = fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), fill(v, &cast)))
+                .collect();
+            let mut wrong = form.clone();
+            wrong.push(("csrf".into(), "not-the-token".into()));
+            for (what, body) in [("no token", form), ("wrong token", wrong)] {
+                let response = client
+                    .request(method.clone(), app.url(&path))
+                    .form(&body)
+                    .send()
+                    .await
+                    .expect("request");
+                let status = response.status().as_u16();
+                // Without a session there is nothing to forge: sending the anonymous browser
+                // to the sign-in page is as good as 403.
+                let to_login = who == Anonymous
+                    && status == 303
+                    && response
+                        .headers()
+                        .get("location")
+                        .is_some_and(|l| l == "/login");
+                if status != 403 && !to_login {
+                    failures.push(format!(
+                        "{} {} as {who:?} with {what}: {status}",
+                        route.method, route.pattern
+                    ));
+                }
+            }
+        }
+    }
+    assert!(forms >= 10, "the matrix has {forms} forms");
+    assert!(
+        failures.is_empty(),
+        "forms accepted without a valid CSRF token:\n{}",
+        failures.join("\n")
+    );
+}
+
+on_both_databases!(matrix, forms_without_csrf_token_are_refused);

@@ -218,6 +218,7 @@ async fn make_report(
     if days.is_empty() {
         return unprocessable(problem_text(tr, ReportProblem::NoSchoolDays));
     }
+    crate::limits::hit(state, me, crate::limits::Bucket::AbsenceReport)?;
     let stored = state
         .store
         .report_absence(&NewReport {

@@ -14,6 +14,9 @@ pub mod i18n;
 pub mod messages;
 pub mod people;
 mod viewer;
+// Reliability and security.
+pub mod limits;
+pub mod security;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -40,6 +43,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// The content-addressed directory of attached files; without one, uploads are refused.
     pub files_dir: Option<std::path::PathBuf>,
+    /// Per-account limits on message sends and absence reports.
+    pub limits: skolebro_domain::limits::RateLimits,
 }
 
 /// What every handler can reach.
@@ -49,12 +54,15 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// New messages, for the live streams of this server (Server-Sent Events).
     pub events: tokio::sync::broadcast::Sender<messages::MessageEvent>,
+    /// Recent writes per account, for the rate limits.
+    pub limiter: Arc<limits::Limiter>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: Config) -> Self {
         AppState {
             store,
+            limiter: Arc::new(limits::Limiter::new(config.limits)),
             config: Arc::new(config),
             events: messages::event_channel(),
         }
@@ -121,7 +129,11 @@ pub fn app(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             WebError::Internal.into_response()
         }))
-        .layer(TraceLayer::new_for_http());
+        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::strict_transport_security,
+        ));
     for (name, value) in security_headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             name,

@@ -451,6 +451,7 @@ async fn start_thread(
     draft: &Draft,
     files: Vec<CheckedFile>,
 ) -> Result<Sent, WebError> {
+    crate::limits::hit(state, me, crate::limits::Bucket::MessageSend)?;
     let families = check_recipients(state, me, &draft.recipients).await?;
     let attachments = store_files(state, files).await?;
     let (sent, _) = state
@@ -544,6 +545,7 @@ async fn add_reply(
     body: &str,
     files: Vec<CheckedFile>,
 ) -> Result<(Sent, Vec<i64>), WebError> {
+    crate::limits::hit(state, me, crate::limits::Bucket::MessageSend)?;
     let attachments = store_files(state, files).await?;
     let target = match reply_route(me, thread) {
         ReplyRoute::Everyone => thread.id,
