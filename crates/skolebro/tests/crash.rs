@@ -54,6 +54,8 @@ impl Rng {
 struct Target {
     data_dir: PathBuf,
     database_url: Option<String>,
+    /// More options for `skolebro demo`.
+    extra: Vec<String>,
 }
 
 struct Server {
@@ -92,6 +94,7 @@ async fn start(target: &Target) -> Server {
     if let Some(url) = &target.database_url {
         command.arg("--database-url").arg(url);
     }
+    command.args(&target.extra);
     let mut child = command.spawn().expect("start skolebro");
     let stdout = child.stdout.take().expect("stdout");
     let url = tokio::task::spawn_blocking(move || {
@@ -547,6 +550,7 @@ async fn acknowledged_writes_survive_sigkill_on_sqlite() {
     kill_loop(Target {
         data_dir: dir.path().to_owned(),
         database_url: None,
+        extra: Vec::new(),
     })
     .await;
 }
@@ -606,6 +610,7 @@ async fn acknowledged_writes_survive_sigkill_on_postgres() {
     kill_loop(Target {
         data_dir: dir.path().to_owned(),
         database_url: Some(url),
+        extra: Vec::new(),
     })
     .await;
     drop();
@@ -646,6 +651,7 @@ async fn a_full_disk_answers_507_and_loses_nothing() {
     let target = Target {
         data_dir: dir.clone(),
         database_url: None,
+        extra: Vec::new(),
     };
     let server = start(&target).await;
     let teacher = token(&server.url, "teacher1").await;
@@ -781,4 +787,49 @@ async fn a_full_disk_answers_507_and_loses_nothing() {
         );
     }
     server.kill();
+}
+
+/// `--behind-tls` (or `SKOLEBRO_BEHIND_TLS`): Secure cookies and HSTS without a proxy header;
+/// the options of this area are named in `serve --help` with their environment variables.
+#[tokio::test]
+async fn behind_tls_marks_cookies_secure_and_sends_hsts() {
+    let help = Command::new(env!("CARGO_BIN_EXE_skolebro"))
+        .args(["serve", "--help"])
+        .output()
+        .expect("help");
+    let help = String::from_utf8_lossy(&help.stdout);
+    for name in [
+        "SKOLEBRO_BEHIND_TLS",
+        "SKOLEBRO_MESSAGE_SENDS_PER_MINUTE",
+        "SKOLEBRO_ABSENCE_REPORTS_PER_MINUTE",
+    ] {
+        assert!(help.contains(name), "serve --help names {name}:\n{help}");
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let server = start(&Target {
+        data_dir: dir.path().to_owned(),
+        database_url: None,
+        extra: vec!["--behind-tls".into()],
+    })
+    .await;
+    let response = client()
+        .get(format!("{}/login", server.url))
+        .send()
+        .await
+        .expect("login page");
+    let hsts = response
+        .headers()
+        .get("strict-transport-security")
+        .map(|v| v.to_str().unwrap_or_default().to_owned());
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap_or_default().to_ascii_lowercase())
+        .unwrap_or_default();
+    server.kill();
+    assert_eq!(hsts.as_deref(), Some("max-age=31536000; includeSubDomains"));
+    assert!(
+        cookie.contains("secure") && cookie.contains("httponly"),
+        "{cookie}"
+    );
 }
