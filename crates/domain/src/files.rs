@@ -184,7 +184,10 @@ fn shorten(name: &str, max: usize) -> String {
 pub fn safe_file_name(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    // Dots and spaces may alternate (". ..") : strip them together, or a dot stays in front.
+    let cleaned = cleaned
+        .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
+        .trim_end();
     if cleaned.is_empty() {
         return "file".to_owned();
     }
@@ -310,6 +313,9 @@ mod tests {
     #[test]
     fn names_lose_their_paths_and_control_characters() {
         assert_eq!(safe_file_name("../../etc/passwd.txt"), "passwd.txt");
+        // Found by fuzzing: dots and spaces in turn left a name of dots.
+        assert_eq!(safe_file_name("\u{3}. \0\0\0."), "file");
+        assert_eq!(safe_file_name(". .. . .x.pdf"), "x.pdf");
         assert_eq!(safe_file_name("..\\..\\Windows\\win.ini"), "win.ini");
         assert_eq!(safe_file_name("C:\\Users\\mor\\Skema.pdf"), "Skema.pdf");
         assert_eq!(safe_file_name("/"), "file");

@@ -20,6 +20,8 @@ pub mod posts;
 pub mod profile;
 pub mod text;
 pub mod tone;
+// Reliability and security.
+pub mod limits;
 
 pub use access::{may, Action, Actor, Resource};
 pub use people::{Access, ClassId, Country, Lang, PersonId, Role, SchoolId};

@@ -118,6 +118,16 @@ struct ServeArgs {
     /// X-Forwarded-Proto: https also does it per request).
     #[arg(long, env = "SKOLEBRO_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Users reach skolebro over HTTPS (a TLS-terminating proxy in front): cookies are marked
+    /// Secure and every response carries Strict-Transport-Security.
+    #[arg(long, env = "SKOLEBRO_BEHIND_TLS")]
+    behind_tls: bool,
+    /// Messages (new conversations and replies) one account may send per minute; 0: no limit.
+    #[arg(long, env = "SKOLEBRO_MESSAGE_SENDS_PER_MINUTE", default_value_t = skolebro_domain::limits::DEFAULT_MESSAGE_SENDS_PER_MINUTE)]
+    message_sends_per_minute: u32,
+    /// Absence reports one account may make per minute; 0: no limit.
+    #[arg(long, env = "SKOLEBRO_ABSENCE_REPORTS_PER_MINUTE", default_value_t = skolebro_domain::limits::DEFAULT_ABSENCE_REPORTS_PER_MINUTE)]
+    absence_reports_per_minute: u32,
     #[command(flatten)]
     db: DbArgs,
     #[command(flatten)]
@@ -287,7 +297,11 @@ async fn serve(args: &ServeArgs, store: Store) -> Result<(), String> {
     let state = skolebro_web::AppState::new(
         store.clone(),
         skolebro_web::Config {
-            secure_cookies: args.secure_cookies,
+            secure_cookies: args.secure_cookies || args.behind_tls,
+            limits: skolebro_domain::limits::RateLimits {
+                message_sends_per_minute: args.message_sends_per_minute,
+                absence_reports_per_minute: args.absence_reports_per_minute,
+            },
             // Attached files live beside the database, content-addressed.
             files_dir: Some(args.db.data_dir.join("files")),
             feed_key: Some(feed_key(&args.db.data_dir)?),

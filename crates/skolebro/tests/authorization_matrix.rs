@@ -2930,8 +2930,6 @@ async fn meeting_cast(
     }
 }
 
-on_both_databases!(matrix);
-
 /// The demo's event of the first class for `{event}`, the guardian's current feed secret for
 /// `{token}`.
 async fn calendar_path(app: &TestApp, cast: &Cast, path: &str) -> String {
@@ -2964,3 +2962,411 @@ async fn calendar_path(app: &TestApp, cast: &Cast, path: &str) -> String {
     }
     out
 }
+
+// ---------------------------------------------------------------------------------------------
+// Reliability and security (issue #9): forms without a CSRF token; privacy of protected contact
+// details; information-only guardians; audit of sensitive reads.
+
+/// A browser signed in as `who` (shared with the matrix's other walks), or a fresh anonymous one.
+async fn browser_of(app: &TestApp, cast: &Cast, who: Who) -> reqwest::Client {
+    let Some(username) = cast.usernames.get(&who) else {
+        return app.client();
+    };
+    let mut browsers = cast.browsers.lock().await;
+    if let Some(c) = browsers.get(&who) {
+        return c.clone();
+    }
+    let client = app.client();
+    assert_eq!(
+        app.post_login(&client, username, PASSWORD).await.status(),
+        303,
+        "{username} signs in"
+    );
+    browsers.insert(who, client.clone());
+    client
+}
+
+/// A route's path with every placeholder filled in, as the matrix fills it.
+async fn resolved_path(app: &TestApp, cast: &Cast, route: &Route) -> String {
+    let mut path = path_of(route.pattern, cast);
+    if path.contains("{aid}") {
+        let id = fresh_report(app, cast, path.ends_with("/decision")).await;
+        path = path.replace("{aid}", &id.to_string());
+    }
+    if ["{round}", "{slot}", "{booking}", "{agreement}"]
+        .iter()
+        .any(|p| path.contains(p))
+    {
+        path = conference_path(app, cast, route, &path).await;
+    }
+    path
+}
+
+/// Every state-changing form of the matrix, posted by every role without its CSRF token and
+/// with a wrong one, is refused with 403 before it does anything.
+async fn forms_without_csrf_token_are_refused(app: TestApp) {
+    let cast = cast(&app).await;
+    let mut failures = Vec::new();
+    let mut forms = 0;
+    for route in routes() {
+        let Kind::Form(fields) = route.kind else {
+            continue;
+        };
+        forms += 1;
+        for &who in EVERYONE {
+            let client = browser_of(&app, &cast, who).await;
+            // The anonymous browser has a CSRF cookie, as after visiting the sign-in page.
+            if who == Anonymous {
+                client.get(app.url("/login")).send().await.expect("login");
+            }
+            let path = resolved_path(&app, &cast, &route).await;
+            let method: reqwest::Method = route.method.parse().expect("method");
+            let form: Vec<(String, String)> = fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), fill(v, &cast)))
+                .collect();
+            let mut wrong = form.clone();
+            wrong.push(("csrf".into(), "not-the-token".into()));
+            for (what, body) in [("no token", form), ("wrong token", wrong)] {
+                let response = client
+                    .request(method.clone(), app.url(&path))
+                    .form(&body)
+                    .send()
+                    .await
+                    .expect("request");
+                let status = response.status().as_u16();
+                // Without a session there is nothing to forge: sending the anonymous browser
+                // to the sign-in page is as good as 403.
+                let to_login = who == Anonymous
+                    && status == 303
+                    && response
+                        .headers()
+                        .get("location")
+                        .is_some_and(|l| l == "/login");
+                if status != 403 && !to_login {
+                    failures.push(format!(
+                        "{} {} as {who:?} with {what}: {status}",
+                        route.method, route.pattern
+                    ));
+                }
+            }
+        }
+    }
+    assert!(forms >= 10, "the matrix has {forms} forms");
+    assert!(
+        failures.is_empty(),
+        "forms accepted without a valid CSRF token:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// A GET as `who` (page with the browser, API with a bearer token); status and body.
+async fn fetch(app: &TestApp, cast: &Cast, route: &Route, who: Who, path: &str) -> (u16, String) {
+    let response = match route.kind {
+        Kind::Api => {
+            let mut req = app.client().get(app.url(path));
+            if let Some(u) = cast.usernames.get(&who) {
+                let token = {
+                    let mut tokens = cast.tokens.lock().await;
+                    match tokens.get(&who) {
+                        Some(t) => t.clone(),
+                        None => {
+                            let t = app.token(u).await;
+                            tokens.insert(who, t.clone());
+                            t
+                        }
+                    }
+                };
+                req = req.bearer_auth(token);
+            }
+            req.send().await.expect("api get")
+        }
+        _ => browser_of(app, cast, who)
+            .await
+            .get(app.url(path))
+            .send()
+            .await
+            .expect("page get"),
+    };
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
+}
+
+/// Whether a route's `{id}` is a pupil (the fallback of `path_of`).
+fn pupil_route(pattern: &str) -> bool {
+    pattern.contains("/pupils/{id}")
+}
+
+/// PEO-3: a protected guardian's e-mail, phone and address appear in no page and no API answer
+/// to anyone but the guardian and the staff responsible for the pupil (leaders and contact
+/// teachers), and to those only on the pupil's own record, never in a class list. Every GET
+/// route of the matrix, as every role, about the matrix's pupil and about the protected
+/// family's pupil (`pupil3`).
+async fn protected_contact_details_reach_no_one_else(app: TestApp) {
+    let cast = cast(&app).await;
+    let school = app
+        .store
+        .first_school()
+        .await
+        .expect("school")
+        .expect("exists")
+        .id;
+    let pupil3 = app.id_of("pupil3").await;
+    let detail = app
+        .store
+        .pupil_detail(school, pupil3)
+        .await
+        .expect("pupil")
+        .expect("exists");
+    let class = app
+        .store
+        .class_detail(school, detail.classes[0].id)
+        .await
+        .expect("class")
+        .expect("exists");
+    // Addresses another family of the class shares are no evidence of a leak.
+    let open_addresses: BTreeSet<String> = class
+        .pupils
+        .iter()
+        .flat_map(|p| &p.guardians)
+        .filter(|g| !g.contact.protected)
+        .filter_map(|g| g.contact.address.clone())
+        .collect();
+    let mut needles = BTreeSet::new();
+    for g in detail.guardians.iter().filter(|g| g.contact.protected) {
+        needles.extend(g.contact.email.clone());
+        needles.extend(g.contact.phone.clone());
+        needles.extend(
+            g.contact
+                .address
+                .clone()
+                .filter(|a| !open_addresses.contains(a)),
+        );
+    }
+    assert!(
+        needles.len() >= 3,
+        "guardian3's e-mail, phone and address: {needles:?}"
+    );
+    let escaped = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&#34;")
+            .replace('\'', "&#39;")
+    };
+    let mut leaks = Vec::new();
+    let mut responsible_saw = false;
+    let mut walked = 0;
+    for route in routes() {
+        // The live stream never ends; it carries conversation ids and unread counts only.
+        if route.method != "GET" || route.pattern == "/messages/events" {
+            continue;
+        }
+        let mut paths = vec![resolved_path(&app, &cast, &route).await];
+        if pupil_route(route.pattern) {
+            paths.push(route.pattern.replace("{id}", &pupil3.0.to_string()));
+        }
+        for path in paths {
+            let own_record = path.contains(&format!("/pupils/{}", pupil3.0));
+            for &who in EVERYONE {
+                let (status, body) = fetch(&app, &cast, &route, who, &path).await;
+                walked += 1;
+                let found: Vec<&String> = needles
+                    .iter()
+                    .filter(|n| body.contains(n.as_str()) || body.contains(&escaped(n)))
+                    .collect();
+                let responsible = matches!(who, Leader | ContactTeacher);
+                if responsible && own_record && !found.is_empty() {
+                    responsible_saw = true;
+                    continue;
+                }
+                if !found.is_empty() {
+                    leaks.push(format!("GET {path} as {who:?} ({status}) shows {found:?}"));
+                }
+            }
+        }
+    }
+    assert!(walked > 200, "walked {walked} responses");
+    assert!(
+        responsible_saw,
+        "the leader and the contact teacher see the details on the pupil's record"
+    );
+    assert!(
+        leaks.is_empty(),
+        "protected contact details leaked:\n{}",
+        leaks.join("\n")
+    );
+}
+
+/// State-changing routes an information-only guardian may use, and why: their own account,
+/// writing to the school, and confirming they have read what they were told.
+const INFO_ONLY_MAY: &[&str] = &[
+    "/login",
+    "/logout",
+    "/profile/language",
+    "/profile/password",
+    "/api/v1/session",
+    "/messages/new",
+    "/api/v1/threads",
+    "/api/v1/tone",
+    "/conferences/bookings/{booking}/acknowledge",
+    "/api/v1/bookings/{booking}/acknowledge",
+];
+
+/// PEO-2: a guardian with information-only access is told about the child and decides nothing.
+/// No state-changing route beyond `INFO_ONLY_MAY` admits them (the matrix proves the statuses),
+/// the child's pages answer them, and those pages offer them no form but those routes.
+async fn information_only_guardians_get_information_and_no_actions(app: TestApp) {
+    let extra: Vec<String> = routes()
+        .iter()
+        .filter(|r| r.method != "GET" && r.allowed.contains(&InfoGuardian))
+        .filter(|r| !INFO_ONLY_MAY.contains(&r.pattern))
+        .map(|r| format!("{} {}", r.method, r.pattern))
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "information-only guardians may act on: {extra:?}"
+    );
+    let cast = cast(&app).await;
+    let allowed_targets: Vec<String> = INFO_ONLY_MAY
+        .iter()
+        .map(|p| p.to_string())
+        .chain(["/profile".to_owned()])
+        .collect();
+    let mut read = 0;
+    let mut problems = Vec::new();
+    for route in routes() {
+        if route.method != "GET"
+            || !matches!(route.kind, Kind::Page)
+            || !route.allowed.contains(&InfoGuardian)
+            || route.pattern == "/messages/events"
+        {
+            continue;
+        }
+        let path = resolved_path(&app, &cast, &route).await;
+        let (status, body) = fetch(&app, &cast, &route, InfoGuardian, &path).await;
+        if status != route.ok {
+            problems.push(format!("GET {path}: {status}"));
+            continue;
+        }
+        read += 1;
+        let mut rest = body.as_str();
+        while let Some(i) = rest.find("<form") {
+            let tag_end = rest[i..].find('>').map_or(rest.len(), |e| i + e);
+            let tag = &rest[i..tag_end];
+            rest = &rest[tag_end..];
+            if !tag.to_ascii_lowercase().contains("method=\"post\"") {
+                continue;
+            }
+            let action = tag
+                .split("action=\"")
+                .nth(1)
+                .and_then(|a| a.split('"').next())
+                .unwrap_or_default();
+            // The booking's acknowledgement carries the booking's id.
+            let booking = format!(
+                "/conferences/bookings/{}/acknowledge",
+                cast.conferences.booking_a
+            );
+            let ok = allowed_targets.iter().any(|t| t == action) || action == booking;
+            if !ok {
+                problems.push(format!("GET {path} offers a form to {action}"));
+            }
+        }
+    }
+    assert!(read >= 5, "the child's pages answer: {read}");
+    assert!(
+        problems.is_empty(),
+        "information-only guardian:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// PLT-3: every read of a sensitive record (a case, a concern, a pupil's absence) leaves an
+/// audit row naming the reader. Every GET route that shows one, as everyone allowed to read it.
+async fn every_read_of_a_sensitive_record_is_audited(app: TestApp) {
+    let cast = cast(&app).await;
+    let school = app
+        .store
+        .first_school()
+        .await
+        .expect("school")
+        .expect("exists")
+        .id;
+    // The audit record each sensitive read route writes.
+    let sensitive: Vec<(&str, &str, i64)> = vec![
+        ("/cases/{id}", "case", cast.case_id),
+        ("/api/v1/cases/{id}", "case", cast.case_id),
+        ("/api/v1/concerns/{id}", "case", cast.concern_id),
+        ("/pupils/{id}/absence", "absence", cast.pupil_id),
+        ("/api/v1/pupils/{id}/absences", "absence", cast.pupil_id),
+        (
+            "/api/v1/pupils/{id}/absence-rates",
+            "absence",
+            cast.pupil_id,
+        ),
+    ];
+    // Every GET route about cases, concerns or a pupil's absence is classified above.
+    let unclassified: Vec<&str> = routes()
+        .iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| r.pattern)
+        .filter(|p| {
+            (p.contains("/cases/")
+                || p.contains("/concerns/")
+                || p.contains("/pupils/{id}/absence"))
+                && !sensitive.iter().any(|(s, _, _)| s == p)
+        })
+        .collect();
+    assert!(
+        unclassified.is_empty(),
+        "sensitive reads without an audit expectation: {unclassified:?}"
+    );
+    let mut missing = Vec::new();
+    for route in routes().into_iter().filter(|r| r.method == "GET") {
+        let Some(&(_, record_type, record_id)) =
+            sensitive.iter().find(|(p, _, _)| *p == route.pattern)
+        else {
+            continue;
+        };
+        for &who in route.allowed {
+            let before = app
+                .store
+                .audit_of(school, record_type, record_id, 10_000)
+                .await
+                .expect("audit")
+                .len();
+            let path = resolved_path(&app, &cast, &route).await;
+            let (status, _) = fetch(&app, &cast, &route, who, &path).await;
+            assert_eq!(status, route.ok, "GET {path} as {who:?}");
+            let after = app
+                .store
+                .audit_of(school, record_type, record_id, 10_000)
+                .await
+                .expect("audit");
+            let reader = app.id_of(&cast.usernames[&who]).await;
+            let new = after.len().saturating_sub(before);
+            if new == 0
+                || !after
+                    .iter()
+                    .take(new)
+                    .any(|a| a.actor_id == Some(reader) && a.action == "read")
+            {
+                missing.push(format!("GET {path} as {who:?}: no audit row"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "unaudited reads:\n{}",
+        missing.join("\n")
+    );
+}
+
+on_both_databases!(
+    matrix,
+    forms_without_csrf_token_are_refused,
+    protected_contact_details_reach_no_one_else,
+    information_only_guardians_get_information_and_no_actions,
+    every_read_of_a_sensitive_record_is_audited,
+);

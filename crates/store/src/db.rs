@@ -174,6 +174,21 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// Whether an idle connection may be handed out again: not when it still counts a transaction
+/// as open. SQLite rolls a transaction back by itself when the disk is full (SQLITE_FULL) or
+/// an I/O error strikes; the pool's own ROLLBACK then fails, and sqlx would go on counting the
+/// transaction as open, so that the next `begin()` made a mere SAVEPOINT and every later
+/// "commit" only released it: acknowledged writes that a restart loses. Such a connection is
+/// closed and a fresh one opened instead.
+fn settled(conn: &sqlx::AnyConnection) -> bool {
+    use sqlx::Connection;
+    let open = conn.is_in_transaction();
+    if open {
+        tracing::warn!("closing a database connection left in a transaction the database ended");
+    }
+    !open
+}
+
 impl Store {
     /// Connects to `url`: `sqlite://PATH` (created when missing) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Store> {
@@ -197,6 +212,7 @@ impl Store {
                 // The writer connects first so that WAL mode is on before any reader opens.
                 let write = AnyPoolOptions::new()
                     .max_connections(1)
+                    .before_acquire(|conn, _| Box::pin(async move { Ok(settled(conn)) }))
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(
@@ -237,6 +253,7 @@ impl Store {
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
+                    .before_acquire(|conn, _| Box::pin(async move { Ok(settled(conn)) }))
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await?;

@@ -229,6 +229,7 @@ async fn make_report(
     if days.is_empty() {
         return unprocessable(problem_text(tr, ReportProblem::NoSchoolDays));
     }
+    crate::limits::hit(state, me, crate::limits::Bucket::AbsenceReport)?;
     let stored = state
         .store
         .report_absence(&NewReport {
@@ -1308,7 +1309,8 @@ fn refusal(r: Refusal) -> WebError {
 #[utoipa::path(post, path = "/api/v1/pupils/{id}/absences", tag = "absence", request_body = ReportRequest,
     security(("bearer" = [])), params(("id" = i64, Path, description = "Pupil id")),
     responses((status = 201, body = ReportCreated), (status = 404), (status = 409, description = "A day already reported"),
-        (status = 422, description = "Dates, reason or part not accepted, with the reason")))]
+        (status = 422, description = "Dates, reason or part not accepted, with the reason"),
+        (status = 429, description = "Too many reports made by this account in a minute; see Retry-After", content_type = "application/problem+json")))]
 pub async fn api_report(
     State(state): State<AppState>,
     viewer: Viewer,

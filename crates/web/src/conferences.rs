@@ -1931,6 +1931,8 @@ struct FamilyChild {
     booking: Option<(i64, String)>,
     right: bool,
     interpreter: Option<String>,
+    /// Whether the viewer may book for the child (not an information-only guardian, PEO-2).
+    may_book: bool,
 }
 
 #[derive(Template)]
@@ -2033,6 +2035,7 @@ async fn render_round(
             right,
             interpreter: family_interpreter(&pupil.guardians, me.actor.person_id)
                 .map(|i| i.language),
+            may_book: may(&me.actor, Action::BookConference, &conf),
         });
     }
     let status = refusal.as_ref().map(|r| r.status);

@@ -44,6 +44,9 @@ pub enum WebError {
     /// of password sign-ins).
     #[error("busy")]
     Busy { retry_after_secs: i64 },
+    /// 507: the database's disk is full; nothing was saved.
+    #[error("insufficient storage")]
+    InsufficientStorage,
     #[error("internal error")]
     Internal,
 }
@@ -70,6 +73,7 @@ impl WebError {
             WebError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             WebError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::Unavailable | WebError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
             WebError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -87,11 +91,56 @@ impl From<StoreError> for WebError {
                 tracing::error!(error = %e, "database unavailable");
                 WebError::Unavailable
             }
+            StoreError::Db(sqlx::Error::Database(ref d)) => {
+                let postgres = d
+                    .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .is_some();
+                match storage_trouble(d.code().as_deref(), postgres) {
+                    Some(Storage::Full) => {
+                        tracing::error!(error = %e, "the database's disk is full");
+                        WebError::InsufficientStorage
+                    }
+                    Some(Storage::Failing) => {
+                        tracing::error!(error = %e, "database storage or resources failing");
+                        WebError::Unavailable
+                    }
+                    None => {
+                        tracing::error!(error = %e, "store error");
+                        WebError::Internal
+                    }
+                }
+            }
             other => {
                 tracing::error!(error = %other, "store error");
                 WebError::Internal
             }
         }
+    }
+}
+
+/// Trouble with the database's storage rather than with the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Storage {
+    /// SQLite's SQLITE_FULL (13); PostgreSQL's disk_full (53100).
+    Full,
+    /// SQLite's SQLITE_IOERR family (10, extended); PostgreSQL's other insufficient resources
+    /// (class 53: out of memory, too many connections).
+    Failing,
+}
+
+fn storage_trouble(code: Option<&str>, postgres: bool) -> Option<Storage> {
+    let code = code?;
+    if postgres {
+        return match code {
+            "53100" => Some(Storage::Full),
+            c if c.starts_with("53") => Some(Storage::Failing),
+            _ => None,
+        };
+    }
+    match code.parse::<i64>().ok()? & 0xff {
+        13 => Some(Storage::Full),
+        10 => Some(Storage::Failing),
+        _ => None,
     }
 }
 
@@ -126,5 +175,44 @@ impl IntoResponse for WebError {
             }
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{storage_trouble, Storage};
+
+    #[test]
+    fn a_full_or_failing_disk_is_storage_trouble() {
+        let full = Some(Storage::Full);
+        let failing = Some(Storage::Failing);
+        assert_eq!(storage_trouble(Some("13"), false), full, "SQLITE_FULL");
+        assert_eq!(
+            storage_trouble(Some("778"), false),
+            failing,
+            "SQLITE_IOERR_WRITE"
+        );
+        assert_eq!(storage_trouble(Some("53100"), true), full, "disk_full");
+        assert_eq!(
+            storage_trouble(Some("53300"), true),
+            failing,
+            "too many connections"
+        );
+        assert_eq!(
+            storage_trouble(Some("2067"), false),
+            None,
+            "a unique constraint"
+        );
+        assert_eq!(
+            storage_trouble(Some("23505"), true),
+            None,
+            "unique violation"
+        );
+        assert_eq!(
+            storage_trouble(Some("22010"), true),
+            None,
+            "not read as SQLite's"
+        );
+        assert_eq!(storage_trouble(None, false), None);
     }
 }

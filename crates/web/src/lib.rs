@@ -19,6 +19,9 @@ pub mod people;
 pub mod posts;
 mod replica;
 mod viewer;
+// Reliability and security.
+pub mod limits;
+pub mod security;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -48,6 +51,8 @@ pub struct Config {
     /// The secret that calendar feed addresses are derived from (the database keeps only a
     /// nonce and a hash). Without one, a random key lives as long as the process.
     pub feed_key: Option<Vec<u8>>,
+    /// Per-account limits on message sends and absence reports.
+    pub limits: skolebro_domain::limits::RateLimits,
 }
 
 /// What every handler can reach.
@@ -61,6 +66,8 @@ pub struct AppState {
     pub recent_writers: Arc<replica::RecentWriters>,
     /// The key calendar feed addresses are derived from.
     pub feed_key: Arc<Vec<u8>>,
+    /// Recent writes per account, for the rate limits.
+    pub limiter: Arc<limits::Limiter>,
 }
 
 impl AppState {
@@ -73,6 +80,7 @@ impl AppState {
         );
         AppState {
             store,
+            limiter: Arc::new(limits::Limiter::new(config.limits)),
             config: Arc::new(config),
             events: messages::event_channel(),
             recent_writers: Default::default(),
@@ -149,7 +157,11 @@ pub fn app(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             WebError::Internal.into_response()
         }))
-        .layer(TraceLayer::new_for_http());
+        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::strict_transport_security,
+        ));
     for (name, value) in security_headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             name,

@@ -451,6 +451,7 @@ async fn start_thread(
     draft: &Draft,
     files: Vec<CheckedFile>,
 ) -> Result<Sent, WebError> {
+    crate::limits::hit(state, me, crate::limits::Bucket::MessageSend)?;
     let families = check_recipients(state, me, &draft.recipients).await?;
     let attachments = store_files(state, files).await?;
     let (sent, _) = state
@@ -544,6 +545,7 @@ async fn add_reply(
     body: &str,
     files: Vec<CheckedFile>,
 ) -> Result<(Sent, Vec<i64>), WebError> {
+    crate::limits::hit(state, me, crate::limits::Bucket::MessageSend)?;
     let attachments = store_files(state, files).await?;
     let target = match reply_route(me, thread) {
         ReplyRoute::Everyone => thread.id,
@@ -1612,7 +1614,8 @@ pub struct Created {
 #[utoipa::path(post, path = "/api/v1/threads", tag = "messages", request_body = NewThreadRequest,
     security(("bearer" = [])),
     responses((status = 201, body = Created), (status = 403, description = "A recipient the sender may not reach"),
-        (status = 422, description = "A field is empty or too long")))]
+        (status = 422, description = "A field is empty or too long"),
+        (status = 429, description = "Too many sent by this account in a minute; see Retry-After", content_type = "application/problem+json")))]
 pub async fn api_create_thread(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -1850,7 +1853,8 @@ pub struct ReplyRequest {
 /// to all, the reply goes to the starter alone, in a private conversation (`thread_id`).
 #[utoipa::path(post, path = "/api/v1/threads/{id}/messages", tag = "messages", request_body = ReplyRequest,
     security(("bearer" = [])), params(("id" = i64, Path, description = "Thread id")),
-    responses((status = 201, body = Created), (status = 404, description = "Not the caller's conversation")))]
+    responses((status = 201, body = Created), (status = 404, description = "Not the caller's conversation"),
+        (status = 429, description = "Too many sent by this account in a minute; see Retry-After", content_type = "application/problem+json")))]
 pub async fn api_reply(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -1901,7 +1905,8 @@ pub struct AttachForm {
     responses((status = 201, body = AttachedJson), (status = 404, description = "Not the caller's conversation"),
         (status = 413, description = "A file over 10 MB, more than 5 files, or a request over the limit"),
         (status = 415, description = "A file of a kind that is not accepted"),
-        (status = 422, description = "No file, or a text that is too long")))]
+        (status = 422, description = "No file, or a text that is too long"),
+        (status = 429, description = "Too many sent by this account in a minute; see Retry-After", content_type = "application/problem+json")))]
 pub async fn api_attach(
     State(state): State<AppState>,
     viewer: Viewer,

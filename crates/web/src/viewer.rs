@@ -315,7 +315,9 @@ async fn render_error(viewer: &Viewer, response: Response) -> Response {
     let tr = viewer.tr;
     let code = status.as_u16();
     let key = match code {
-        400 | 401 | 403 | 404 | 405 | 413 | 415 | 422 | 429 | 500 | 503 => format!("error-{code}"),
+        400 | 401 | 403 | 404 | 405 | 413 | 415 | 422 | 429 | 500 | 503 | 507 => {
+            format!("error-{code}")
+        }
         c if c >= 500 => "error-500".to_owned(),
         _ => "error-400".to_owned(),
     };

@@ -32,3 +32,6 @@ error-500 = Noget gik galt
 error-500-text = En fejl hos os. Det skyldes ikke noget, du gjorde; prøv igen om lidt.
 error-503 = Midlertidigt utilgængelig
 error-503-text = skolebro kan ikke nå sin database lige nu. Prøv igen om lidt.
+# Reliability and security.
+error-507 = Lageret er fuldt
+error-507-text = Serverens lager er fuldt, så intet blev gemt. Sig det til skolens administrator, og prøv igen senere.

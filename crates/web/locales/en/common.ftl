@@ -32,3 +32,6 @@ error-500 = Something went wrong
 error-500-text = An error on our side. Nothing you did caused it; please try again shortly.
 error-503 = Temporarily unavailable
 error-503-text = skolebro cannot reach its database right now. Please try again shortly.
+# Reliability and security.
+error-507 = Storage full
+error-507-text = The server's storage is full, so nothing was saved. Please tell the school's administrator and try again later.

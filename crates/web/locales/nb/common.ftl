@@ -32,3 +32,6 @@ error-500 = Noe gikk galt
 error-500-text = En feil hos oss. Det skyldes ikke noe du gjorde; prøv igjen om litt.
 error-503 = Midlertidig utilgjengelig
 error-503-text = skolebro når ikke databasen sin akkurat nå. Prøv igjen om litt.
+# Reliability and security.
+error-507 = Lagringen er full
+error-507-text = Serverens lagring er full, så ingenting ble lagret. Si fra til skolens administrator, og prøv igjen senere.
