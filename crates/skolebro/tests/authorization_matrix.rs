@@ -3211,9 +3211,29 @@ const INFO_ONLY_MAY: &[&str] = &[
     "/api/v1/tone",
     "/conferences/bookings/{booking}/acknowledge",
     "/api/v1/bookings/{booking}/acknowledge",
+    "/posts/{post}/acknowledge",
+    "/api/v1/posts/{post}/acknowledge",
+    // Their own settings: notifications, the calendar feed, what they share in the contact book.
+    "/settings/notifications",
+    "/api/v1/me/notifications",
+    "/calendar/settings/feed",
+    "/calendar/settings/feed/revoke",
+    "/calendar/settings/sharing",
+    // Their own attendance and voice as a parent of the class, which decide nothing about the
+    // child: answering an invitation, the parent meeting's themes and reply, the parent board.
+    "/calendar/events/{id}/answer",
+    "/api/v1/events/{id}/rsvp",
+    "/meetings/{meeting}/themes",
+    "/meetings/{meeting}/rsvp",
+    "/meeting-themes/{theme}/vote",
+    "/classes/{id}/parent-board",
+    "/api/v1/meetings/{meeting}/themes",
+    "/api/v1/meeting-themes/{theme}/vote",
+    "/api/v1/meetings/{meeting}/rsvp",
 ];
 
-/// PEO-2: a guardian with information-only access is told about the child and decides nothing.
+/// PEO-2: a guardian with information-only access is told about the child and decides nothing
+/// about it (they keep their own settings, their own replies and their voice as a parent).
 /// No state-changing route beyond `INFO_ONLY_MAY` admits them (the matrix proves the statuses),
 /// the child's pages answer them, and those pages offer them no form but those routes.
 async fn information_only_guardians_get_information_and_no_actions(app: TestApp) {

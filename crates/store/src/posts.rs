@@ -16,8 +16,10 @@ use sqlx::Row;
 use crate::audit::{audit_in, AuditRow};
 use crate::db::{insert_rows, Val};
 use crate::files::NewAttachment;
+use crate::notify::Notification;
 use crate::people::PersonName;
 use crate::{parse, Result, Store, StoreError};
+use skolebro_domain::notify::NotifyKind;
 
 /// A post to be written.
 #[derive(Debug, Clone)]
@@ -249,12 +251,17 @@ impl Store {
     }
 
     /// Writes a post: one row in one transaction, whoever its audience.
+    /// Stores a post and, when it is out now, a notice for each of its readers in the same
+    /// transaction (MSG-8): the post is one row whatever the audience; the notices are one
+    /// multi-row insert per few hundred readers. An emergency post's notices go at once and by
+    /// SMS as well, whatever each reader chose.
     pub async fn create_post(&self, post: &NewPost<'_>) -> Result<i64> {
         let (class, grade) = match post.audience {
             Audience::Class(c) => (Some(c.0), None),
             Audience::Grade(g) => (None, Some(g)),
             Audience::Staff | Audience::School => (None, None),
         };
+        let mut tx = self.write.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO post (school_id, author_id, audience, class_id, grade, title, body, \
              acknowledge, emergency, pinned, publish_at, created_at) \
@@ -271,8 +278,27 @@ impl Store {
         .bind(post.emergency as i64)
         .bind(post.publish_at)
         .bind(post.created_at)
-        .fetch_one(&self.write)
+        .fetch_one(&mut *tx)
         .await?;
+        if post.publish_at <= crate::now() {
+            let readers = readers_to_notify(&mut tx, post.school_id, post.audience).await?;
+            let notices: Vec<Notification> = readers
+                .into_iter()
+                .filter(|p| *p != post.author_id)
+                .map(|person_id| Notification {
+                    school_id: post.school_id,
+                    person_id,
+                    kind: NotifyKind::Post,
+                    subject: post.title.to_owned(),
+                    body: post.body.to_owned(),
+                    link: format!("/posts/{id}"),
+                    sensitive: false,
+                    emergency: post.emergency,
+                })
+                .collect();
+            crate::notify::enqueue_in(&mut tx, &notices).await?;
+        }
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -763,4 +789,43 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The people a post's notice goes to: the guardians (custody or information) of the pupils it
+/// is for and the staff of its classes; for the staff, the school's staff and leaders.
+async fn readers_to_notify(
+    conn: &mut sqlx::AnyConnection,
+    school_id: SchoolId,
+    audience: Audience,
+) -> Result<Vec<PersonId>> {
+    let families = "SELECT DISTINCT g.guardian_id AS id FROM guardianship g \
+         JOIN enrolment e ON e.pupil_id = g.pupil_id \
+         JOIN class c ON c.id = e.class_id \
+         WHERE g.school_id = $1 AND g.access IN ('full', 'info')";
+    let staff_of = "SELECT DISTINCT cs.person_id AS id FROM class_staff cs \
+         JOIN class c ON c.id = cs.class_id WHERE cs.school_id = $1";
+    let sql = match audience {
+        Audience::Class(_) => format!("{families} AND c.id = $2 UNION {staff_of} AND c.id = $2"),
+        Audience::Grade(_) => {
+            format!("{families} AND c.grade = $2 UNION {staff_of} AND c.grade = $2")
+        }
+        Audience::School => format!(
+            "{families} UNION SELECT person_id AS id FROM membership \
+             WHERE school_id = $1 AND role IN ('staff', 'leader')"
+        ),
+        Audience::Staff => "SELECT DISTINCT person_id AS id FROM membership \
+             WHERE school_id = $1 AND role IN ('staff', 'leader')"
+            .to_owned(),
+    };
+    let key = match audience {
+        Audience::Class(c) => Some(c.0),
+        Audience::Grade(g) => Some(g),
+        Audience::Staff | Audience::School => None,
+    };
+    let mut query = sqlx::query_scalar(&sql).bind(school_id.0);
+    if let Some(k) = key {
+        query = query.bind(k);
+    }
+    let ids: Vec<i64> = query.fetch_all(&mut *conn).await?;
+    Ok(ids.into_iter().map(PersonId).collect())
 }

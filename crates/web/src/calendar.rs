@@ -82,6 +82,36 @@ fn local_text(ts: i64, tz: &TimeZone) -> String {
         .to_string()
 }
 
+/// One of the next events on the overview.
+pub struct EventCard {
+    pub id: i64,
+    pub title: String,
+    pub when: String,
+}
+
+/// The signed-in person's next events for the overview: one query, whatever the history.
+pub async fn overview_events(state: &AppState, me: &SignedIn) -> Result<Vec<EventCard>, WebError> {
+    let classes = skolebro_domain::calendar::calendar_classes(&me.actor);
+    let tz = me.time_zone();
+    Ok(state
+        .store
+        .upcoming_for(
+            me.actor.school_id,
+            me.actor.person_id,
+            &classes,
+            Timestamp::now().as_second(),
+            5,
+        )
+        .await?
+        .into_iter()
+        .map(|e| EventCard {
+            id: e.id,
+            title: e.title,
+            when: local_text(e.starts_at, &tz),
+        })
+        .collect())
+}
+
 fn local_date(ts: i64, tz: &TimeZone) -> Date {
     instant(ts).to_zoned(tz.clone()).date()
 }

@@ -170,6 +170,7 @@ struct OverviewPage {
     /// The newest posts (MSG-5) and the unread conversations.
     posts: Vec<crate::posts::PostCard>,
     unread: i64,
+    events: Vec<crate::calendar::EventCard>,
 }
 
 struct SchoolOverview {
@@ -302,14 +303,14 @@ async fn overview(
 
     // The newest posts: a fixed number of queries whatever the history.
     let posts = crate::posts::overview_posts(&state, me, &tr).await?;
-    // NEXT EVENTS: the calendar area adds its section here, e.g.
-    // `let events = crate::calendar::overview_events(&state, me, &tr).await?;`, passed to the
-    // template and rendered at the marked place in `people/overview.html`.
+    // The next events of the person's calendar (MSG-6): one query.
+    let events = crate::calendar::overview_events(&state, me).await?;
 
     html(&OverviewPage {
         chrome: viewer.chrome(),
         tr,
         posts,
+        events,
         unread: me.unread,
         greeting: tr.t1("overview-greeting", "name", &me.me.person.given_name),
         is_guardian: actor.has(Role::Guardian),

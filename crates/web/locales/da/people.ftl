@@ -51,3 +51,4 @@ profile-language = Sprog
 profile-language-browser = Følg min browser
 profile-language-submit = Gem sprog
 profile-language-saved = Dit sprog er gemt.
+overview-no-events = Ingen kommende begivenheder.

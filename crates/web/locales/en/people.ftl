@@ -51,3 +51,4 @@ profile-language = Language
 profile-language-browser = Follow my browser
 profile-language-submit = Save language
 profile-language-saved = Your language has been saved.
+overview-no-events = No coming events.

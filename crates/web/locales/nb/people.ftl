@@ -51,3 +51,4 @@ profile-language = Språk
 profile-language-browser = Følg nettleseren min
 profile-language-submit = Lagre språk
 profile-language-saved = Språket ditt er lagret.
+overview-no-events = Ingen kommende hendelser.
