@@ -136,6 +136,7 @@ async fn measure(args: &PostsArgs, url: &str) -> Result<(), String> {
         let t = Instant::now();
         store
             .create_post(&NewPost {
+                announce: true,
                 school_id: school,
                 author_id: leader,
                 audience: Audience::School,

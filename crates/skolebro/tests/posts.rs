@@ -152,6 +152,28 @@ async fn a_class_post_reaches_the_class(app: TestApp) {
     assert_eq!(body["audience"], json!({"class": list[0].0 .0}));
     assert_eq!(body["title"], "Skovtur");
     assert_eq!(body["scheduled"], false);
+    // MSG-8: the post announced itself to the class's families (and not to other classes'),
+    // in the outbox the leader sees, without its content.
+    let leader = app.token("leader1").await;
+    let (status, outbox) = get(&app, &leader, "/api/v1/notifications/outbox").await;
+    assert_eq!(status, 200);
+    let noticed: Vec<i64> = outbox["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["kind"] == "post")
+        .filter_map(|i| i["person_id"].as_i64())
+        .collect();
+    assert!(
+        noticed.contains(&app.id_of("guardian1").await.0),
+        "{outbox}"
+    );
+    let (_, elsewhere_id) = guardian_in(&app, list[3].0).await;
+    assert!(!noticed.contains(&elsewhere_id.0));
+    assert!(
+        !outbox.to_string().contains("Husk støvler"),
+        "no content in the outbox list"
+    );
     app.stop().await;
 }
 
@@ -491,6 +513,7 @@ async fn lists_page_by_cursor_and_pins_stay_on_top(app: TestApp) {
     for n in 0..25 {
         app.store
             .create_post(&skolebro_store::posts::NewPost {
+                announce: false,
                 school_id: school,
                 author_id: leader,
                 audience: skolebro_store::posts::Audience::School,

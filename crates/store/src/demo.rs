@@ -843,6 +843,7 @@ impl Store {
             ),
         ] {
             self.create_post(&crate::posts::NewPost {
+                announce: false,
                 school_id: SchoolId(school_id),
                 author_id: PersonId(author),
                 audience,

@@ -33,6 +33,9 @@ pub struct NewPost<'a> {
     pub emergency: bool,
     pub publish_at: i64,
     pub created_at: i64,
+    /// Announce it through the outbox (MSG-8) when it is out now; demo and history posts are
+    /// not announced.
+    pub announce: bool,
 }
 
 /// A post as one reader sees it.
@@ -280,7 +283,7 @@ impl Store {
         .bind(post.created_at)
         .fetch_one(&mut *tx)
         .await?;
-        if post.publish_at <= crate::now() {
+        if post.announce && post.publish_at <= crate::now() {
             let readers = readers_to_notify(&mut tx, post.school_id, post.audience).await?;
             let notices: Vec<Notification> = readers
                 .into_iter()

@@ -183,6 +183,7 @@ async fn create_post(
     let id = state
         .store
         .create_post(&NewPost {
+            announce: true,
             school_id,
             author_id: actor.person_id,
             audience,
