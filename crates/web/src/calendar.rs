@@ -5,6 +5,7 @@
 //! guardian shares, never protected details, as a page, CSV and vCard. The rules live in
 //! `skolebro_domain::calendar`, `contact_book` and `access`; this module wires them up.
 
+use crate::moments::{instant, local_date, local_text, rfc3339};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -64,24 +65,6 @@ const MAX_RANGE_DAYS: i64 = 366;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-fn instant(ts: i64) -> Timestamp {
-    Timestamp::from_second(ts).unwrap_or(Timestamp::UNIX_EPOCH)
-}
-
-fn rfc3339(ts: i64, tz: &TimeZone) -> String {
-    instant(ts)
-        .to_zoned(tz.clone())
-        .strftime("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string()
-}
-
-fn local_text(ts: i64, tz: &TimeZone) -> String {
-    instant(ts)
-        .to_zoned(tz.clone())
-        .strftime("%d.%m.%Y %H:%M")
-        .to_string()
-}
-
 /// One of the next events on the overview.
 pub struct EventCard {
     pub id: i64,
@@ -110,10 +93,6 @@ pub async fn overview_events(state: &AppState, me: &SignedIn) -> Result<Vec<Even
             when: local_text(e.starts_at, &tz),
         })
         .collect())
-}
-
-fn local_date(ts: i64, tz: &TimeZone) -> Date {
-    instant(ts).to_zoned(tz.clone()).date()
 }
 
 /// An instant as given by a person or a program: RFC 3339 with an offset, or a school-local

@@ -4,6 +4,7 @@
 //! coverage against the country's yearly minimum is shown. The rules live in
 //! `skolebro_domain::conferences` and `access`; this module wires them up.
 
+use crate::moments::{instant, local_date, local_text, local_time, rfc3339};
 use std::collections::HashMap;
 
 use askama::Template;
@@ -117,37 +118,6 @@ fn refused(viewer: &Viewer, key: &str) -> WebError {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-fn instant(ts: i64) -> Timestamp {
-    Timestamp::from_second(ts).unwrap_or(Timestamp::UNIX_EPOCH)
-}
-
-/// An instant as RFC 3339 with the school's offset: `2026-12-01T14:00:00+01:00`.
-fn rfc3339(ts: i64, tz: &TimeZone) -> String {
-    instant(ts)
-        .to_zoned(tz.clone())
-        .strftime("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string()
-}
-
-/// An instant for people: `01.12.2026 14:00`.
-fn local_text(ts: i64, tz: &TimeZone) -> String {
-    instant(ts)
-        .to_zoned(tz.clone())
-        .strftime("%d.%m.%Y %H:%M")
-        .to_string()
-}
-
-fn local_time(ts: i64, tz: &TimeZone) -> String {
-    instant(ts)
-        .to_zoned(tz.clone())
-        .strftime("%H:%M")
-        .to_string()
-}
-
-fn local_date(ts: i64, tz: &TimeZone) -> Date {
-    instant(ts).to_zoned(tz.clone()).date()
-}
 
 fn class_resource(me: &SignedIn, class_id: ClassId) -> Resource<'static> {
     Resource::Class {

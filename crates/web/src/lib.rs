@@ -14,6 +14,7 @@ mod files;
 pub mod i18n;
 pub mod meetings;
 pub mod messages;
+mod moments;
 pub mod notify;
 pub mod people;
 pub mod posts;

@@ -6,6 +6,7 @@
 //! class share a parent board when the school allows it; parent bodies have members and a
 //! thread. The rules live in `skolebro_domain::meetings` and `access`; this module wires them.
 
+use crate::moments::{local_input, local_text, rfc3339};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -97,32 +98,6 @@ fn refuse(text: String) -> Response {
 
 fn refused(tr: &Tr, key: &str) -> WebError {
     WebError::Refused(tr.t(key))
-}
-
-fn instant(ts: i64) -> Timestamp {
-    Timestamp::from_second(ts).unwrap_or(Timestamp::UNIX_EPOCH)
-}
-
-fn local_text(ts: i64, tz: &TimeZone) -> String {
-    instant(ts)
-        .to_zoned(tz.clone())
-        .strftime("%d.%m.%Y %H:%M")
-        .to_string()
-}
-
-/// For `datetime-local` inputs.
-fn local_input(ts: i64, tz: &TimeZone) -> String {
-    instant(ts)
-        .to_zoned(tz.clone())
-        .strftime("%Y-%m-%dT%H:%M")
-        .to_string()
-}
-
-fn rfc3339(ts: i64, tz: &TimeZone) -> String {
-    instant(ts)
-        .to_zoned(tz.clone())
-        .strftime("%Y-%m-%dT%H:%M:%S%:z")
-        .to_string()
 }
 
 fn one_line(tr: &Tr, field: &str, v: &str, max: usize) -> Result<String, Said> {
