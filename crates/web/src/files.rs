@@ -26,6 +26,7 @@ use skolebro_domain::files::{
 use crate::i18n::Tr;
 use crate::viewer::Viewer;
 use crate::{AppState, WebError, BODY_LIMIT};
+use skolebro_store::files::{FileStore, NewAttachment};
 
 /// The body limit of the routes that take files: every file at its largest, and room for the
 /// text fields and the multipart framing.
@@ -343,6 +344,43 @@ pub fn size_label(size: i64) -> String {
     } else {
         format!("{:.1} MB", size / (1024.0 * 1024.0))
     }
+}
+
+/// The file directory, or 503 when this server was started without one.
+pub(crate) fn file_store(state: &AppState) -> Result<FileStore, WebError> {
+    match &state.config.files_dir {
+        Some(dir) => Ok(FileStore::new(dir.clone())),
+        None => {
+            tracing::error!(
+                "stored files (attachments, images) need a file directory; none is configured"
+            );
+            Err(WebError::Unavailable)
+        }
+    }
+}
+
+/// Writes checked files to the file directory, before any row names them: content-addressed,
+/// so a file whose message or post is then not stored is a harmless orphan (MSG-1: all or
+/// nothing).
+pub(crate) async fn store_files(
+    state: &AppState,
+    files: Vec<CheckedFile>,
+) -> Result<Vec<NewAttachment>, WebError> {
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let store = file_store(state)?;
+    let mut out = Vec::with_capacity(files.len());
+    for file in files {
+        let stored = store.put(file.bytes).await?;
+        out.push(NewAttachment {
+            file_name: file.file_name,
+            content_type: file.kind.content_type().to_owned(),
+            size: i64::try_from(stored.size).unwrap_or(i64::MAX),
+            sha256: stored.sha256,
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use skolebro_domain::profile::profile;
 use skolebro_domain::text::TextProblem;
 use skolebro_domain::tone::{self, ToneReport};
 use skolebro_domain::{may, Action, ClassId, Lang, PersonId, Resource, Role};
-use skolebro_store::files::{Attachment, FileStore, NewAttachment};
+use skolebro_store::files::Attachment;
 use skolebro_store::messages::{
     InboxItem, MessagingSettings, NewConversationLog, NewThread, RecipientFacts, Sent, Thread,
 };
@@ -31,7 +31,8 @@ use tokio::sync::broadcast;
 use utoipa::ToSchema;
 
 use crate::files::{
-    content_disposition, size_label, CheckedFile, FileRefusal, UploadForm, UPLOAD_BODY_LIMIT,
+    content_disposition, file_store, size_label, store_files, CheckedFile, FileRefusal, UploadForm,
+    UPLOAD_BODY_LIMIT,
 };
 use crate::i18n::Tr;
 use crate::viewer::{html, parse_id, Chrome, CsrfForm, Rendered, SignedIn, Viewer};
@@ -471,40 +472,6 @@ async fn start_thread(
         .await?;
     publish(state, &sent);
     Ok(sent)
-}
-
-/// The file directory, or 503 when this server was started without one.
-fn file_store(state: &AppState) -> Result<FileStore, WebError> {
-    match &state.config.files_dir {
-        Some(dir) => Ok(FileStore::new(dir.clone())),
-        None => {
-            tracing::error!("attachments need a file directory; none is configured");
-            Err(WebError::Unavailable)
-        }
-    }
-}
-
-/// Writes checked files to the file directory, before any row names them: content-addressed,
-/// so a file whose message is then not stored is a harmless orphan (MSG-1: all or nothing).
-async fn store_files(
-    state: &AppState,
-    files: Vec<CheckedFile>,
-) -> Result<Vec<NewAttachment>, WebError> {
-    if files.is_empty() {
-        return Ok(Vec::new());
-    }
-    let store = file_store(state)?;
-    let mut out = Vec::with_capacity(files.len());
-    for file in files {
-        let stored = store.put(file.bytes).await?;
-        out.push(NewAttachment {
-            file_name: file.file_name,
-            content_type: file.kind.content_type().to_owned(),
-            size: i64::try_from(stored.size).unwrap_or(i64::MAX),
-            sha256: stored.sha256,
-        });
-    }
-    Ok(out)
 }
 
 /// A conversation the viewer takes part in, or 404.

@@ -20,13 +20,14 @@ use skolebro_domain::posts::{
     self as rules, photo_visible, Audience, Cursor, PostProblem, MAX_CAPTION_CHARS,
 };
 use skolebro_domain::{may, Action, ClassId, PersonId, Resource, Role};
-use skolebro_store::files::{FileStore, NewAttachment};
 use skolebro_store::people::ClassSummary;
 use skolebro_store::posts::{NewPhoto, NewPost, Photo, Post, PostQuery};
 use skolebro_store::{now, StoreError};
 use utoipa::ToSchema;
 
-use crate::files::{CheckedFile, FileRefusal, UploadForm, UPLOAD_BODY_LIMIT};
+use crate::files::{
+    file_store, store_files, CheckedFile, FileRefusal, UploadForm, UPLOAD_BODY_LIMIT,
+};
 use crate::i18n::Tr;
 use crate::viewer::{html, parse_id, Chrome, CsrfForm, Rendered, SignedIn, Viewer};
 use crate::{AppState, WebError};
@@ -225,35 +226,6 @@ fn upload_refusal(refusal: FileRefusal, tr: &Tr) -> Refusal {
         _ => refusal.message(tr),
     };
     Refusal::new(status, text)
-}
-
-/// The file directory, or 503 when this server was started without one.
-fn file_store(state: &AppState) -> Res<FileStore> {
-    match &state.config.files_dir {
-        Some(dir) => Ok(FileStore::new(dir.clone())),
-        None => {
-            tracing::error!("images need a file directory; none is configured");
-            Err(WebError::Unavailable)
-        }
-    }
-}
-
-async fn store_files(state: &AppState, files: Vec<CheckedFile>) -> Res<Vec<NewAttachment>> {
-    if files.is_empty() {
-        return Ok(Vec::new());
-    }
-    let store = file_store(state)?;
-    let mut out = Vec::with_capacity(files.len());
-    for file in files {
-        let stored = store.put(file.bytes).await?;
-        out.push(NewAttachment {
-            file_name: file.file_name,
-            content_type: file.kind.content_type().to_owned(),
-            size: i64::try_from(stored.size).unwrap_or(i64::MAX),
-            sha256: stored.sha256,
-        });
-    }
-    Ok(out)
 }
 
 /// A post the viewer may read, with the classes its audience covers; 404 otherwise.
