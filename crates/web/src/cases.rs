@@ -35,7 +35,7 @@ use utoipa::ToSchema;
 
 use crate::i18n::Tr;
 use crate::messages::PersonRef;
-use crate::viewer::{html, parse_id, Chrome, CsrfForm, Rendered, SignedIn, Viewer};
+use crate::viewer::{form_field, html, parse_id, Chrome, CsrfForm, Rendered, SignedIn, Viewer};
 use crate::{AppState, WebError};
 
 pub fn routes() -> Router<AppState> {
@@ -453,14 +453,6 @@ impl Posted {
         }
         self.v(form, name) == value.to_string()
     }
-}
-
-fn field(fields: &[(String, String)], name: &str) -> String {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1381,7 +1373,7 @@ async fn coordinator_form(
     Path(id): Path<String>,
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Res<Response> {
-    let raw = field(&fields, "person_id");
+    let raw = form_field(&fields, "person_id");
     let change = match raw.trim().parse::<i64>() {
         Ok(p) => Change::Coordinator(PersonId(p)),
         // Not a number: the same answer as a person who is not staff.
@@ -1397,11 +1389,11 @@ async fn plan_form(
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Res<Response> {
     let change = Change::Plan(RawPlan {
-        contact_by: field(&fields, "contact_by"),
-        whom: field(&fields, "whom"),
-        every_days: field(&fields, "every_days"),
-        channel: field(&fields, "channel"),
-        starts_on: field(&fields, "starts_on"),
+        contact_by: form_field(&fields, "contact_by"),
+        whom: form_field(&fields, "whom"),
+        every_days: form_field(&fields, "every_days"),
+        channel: form_field(&fields, "channel"),
+        starts_on: form_field(&fields, "starts_on"),
     });
     page_change(&state, &viewer, &id, false, "plan", &fields, change).await
 }
@@ -1413,11 +1405,11 @@ async fn contact_form(
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Res<Response> {
     let change = Change::Contact(RawContact {
-        happened_on: field(&fields, "happened_on"),
-        channel: field(&fields, "channel"),
-        whom: field(&fields, "whom"),
-        note: field(&fields, "note"),
-        plan_entry: field(&fields, "plan_entry_id"),
+        happened_on: form_field(&fields, "happened_on"),
+        channel: form_field(&fields, "channel"),
+        whom: form_field(&fields, "whom"),
+        note: form_field(&fields, "note"),
+        plan_entry: form_field(&fields, "plan_entry_id"),
     });
     page_change(&state, &viewer, &id, false, "contacts", &fields, change).await
 }
@@ -1428,7 +1420,7 @@ async fn agreement_form(
     Path(id): Path<String>,
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Res<Response> {
-    let change = Change::Agreement(field(&fields, "agreement"));
+    let change = Change::Agreement(form_field(&fields, "agreement"));
     page_change(&state, &viewer, &id, false, "agreement", &fields, change).await
 }
 
@@ -1438,7 +1430,7 @@ async fn note_form(
     Path(id): Path<String>,
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Res<Response> {
-    let change = Change::Note(field(&fields, "body"));
+    let change = Change::Note(form_field(&fields, "body"));
     page_change(&state, &viewer, &id, false, "notes", &fields, change).await
 }
 
@@ -1449,8 +1441,8 @@ async fn check_form(
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Res<Response> {
     let change = Change::Check {
-        item: field(&fields, "item"),
-        done: field(&fields, "done") != "0",
+        item: form_field(&fields, "item"),
+        done: form_field(&fields, "done") != "0",
     };
     page_change(&state, &viewer, &id, false, "checklist", &fields, change).await
 }
@@ -1462,8 +1454,8 @@ async fn escalation_form(
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Res<Response> {
     let change = Change::Escalate {
-        target: field(&fields, "target"),
-        note: field(&fields, "note"),
+        target: form_field(&fields, "target"),
+        note: form_field(&fields, "note"),
     };
     page_change(&state, &viewer, &id, false, "escalations", &fields, change).await
 }
@@ -1475,8 +1467,8 @@ async fn close_form(
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Res<Response> {
     let change = Change::Close {
-        reason: field(&fields, "reason"),
-        note: field(&fields, "note"),
+        reason: form_field(&fields, "reason"),
+        note: form_field(&fields, "note"),
     };
     page_change(&state, &viewer, &id, false, "close", &fields, change).await
 }
@@ -1487,7 +1479,7 @@ async fn answer_form(
     Path(id): Path<String>,
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Res<Response> {
-    let change = Change::Answer(field(&fields, "body"));
+    let change = Change::Answer(form_field(&fields, "body"));
     page_change(&state, &viewer, &id, true, "answer", &fields, change).await
 }
 
@@ -1498,12 +1490,12 @@ async fn duty_plan_form(
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Res<Response> {
     let change = Change::DutyPlan(PlanJson {
-        problem: field(&fields, "problem"),
-        measures: field(&fields, "measures"),
-        when: field(&fields, "when"),
-        who: field(&fields, "who"),
-        evaluation: field(&fields, "evaluation"),
-        interim: field(&fields, "interim"),
+        problem: form_field(&fields, "problem"),
+        measures: form_field(&fields, "measures"),
+        when: form_field(&fields, "when"),
+        who: form_field(&fields, "who"),
+        evaluation: form_field(&fields, "evaluation"),
+        interim: form_field(&fields, "interim"),
     });
     page_change(&state, &viewer, &id, true, "duty", &fields, change).await
 }
@@ -1687,8 +1679,8 @@ async fn raise_concern_form(
         &state,
         me,
         &pupil,
-        &field(&fields, "topic"),
-        &field(&fields, "text"),
+        &form_field(&fields, "topic"),
+        &form_field(&fields, "text"),
     )
     .await
     {
@@ -1995,10 +1987,10 @@ async fn open_case_form(
         &state,
         me,
         &pupil,
-        &field(&fields, "kind"),
-        &field(&fields, "crisis_type"),
-        &field(&fields, "coordinator"),
-        &field(&fields, "summary"),
+        &form_field(&fields, "kind"),
+        &form_field(&fields, "crisis_type"),
+        &form_field(&fields, "coordinator"),
+        &form_field(&fields, "summary"),
     )
     .await
     {
@@ -2316,7 +2308,10 @@ async fn checklist_form(
 ) -> Res<Response> {
     let me = viewer.require()?;
     require_manager(me)?;
-    match check_checklist(&field(&fields, "crisis_type"), &field(&fields, "items")) {
+    match check_checklist(
+        &form_field(&fields, "crisis_type"),
+        &form_field(&fields, "items"),
+    ) {
         Ok((kind, items)) => {
             state
                 .store
@@ -2329,10 +2324,10 @@ async fn checklist_form(
             let l = Labels::new(tr, me.school.country);
             let mut blocks = checklist_blocks(&state, me).await?;
             // Show what was typed in the list it was typed for.
-            let posted_kind = field(&fields, "crisis_type");
+            let posted_kind = form_field(&fields, "crisis_type");
             for b in &mut blocks {
                 if b.kind == posted_kind {
-                    b.items = field(&fields, "items");
+                    b.items = form_field(&fields, "items");
                 }
             }
             let mut response = html(&ChecklistsPage {

@@ -33,7 +33,7 @@ use skolebro_store::StoreError;
 use utoipa::ToSchema;
 
 use crate::i18n::Tr;
-use crate::viewer::{html, parse_id, Chrome, CsrfForm, Rendered, SignedIn, Viewer};
+use crate::viewer::{form_field, html, parse_id, Chrome, CsrfForm, Rendered, SignedIn, Viewer};
 use crate::{AppState, WebError};
 
 pub fn routes() -> Router<AppState> {
@@ -1825,13 +1825,7 @@ async fn create_round_form(
 ) -> Res<Response> {
     let me = viewer.require()?;
     let class = class_for(&state, me, &id, Action::PlanConferences).await?;
-    let get = |k: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| form_field(&fields, k).trim().to_owned();
     let mut days = Vec::new();
     for n in 1..=5 {
         let day = DayRequest {
@@ -2375,13 +2369,7 @@ async fn need_based_form(
 ) -> Res<Response> {
     let me = viewer.require()?;
     let conf = booking_by_id(&state, &viewer, me, &raw, Action::ConductConference).await?;
-    let get = |k: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| form_field(&fields, k).trim().to_owned();
     let Ok(slot_minutes) = get("nb_slot_minutes").parse::<i64>() else {
         let r = unprocessable(viewer.tr.t("conferences-error-minutes"));
         return render_booking(&state, &viewer, me, &conf, Some(r)).await;

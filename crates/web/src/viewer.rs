@@ -368,6 +368,16 @@ async fn render_error(viewer: &Viewer, response: Response) -> Response {
     Response::from_parts(parts, Body::from(html))
 }
 
+/// A field of a form read as name–value pairs (`CsrfForm<Vec<(String, String)>>`, for forms
+/// with numbered or repeated fields); empty when absent.
+pub(crate) fn form_field(fields: &[(String, String)], name: &str) -> String {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
 /// A form body that must carry the viewer's CSRF token in its `csrf` field. A missing or wrong
 /// token is refused with 403 before the form is read; a malformed form with 400.
 pub struct CsrfForm<T>(pub T);
