@@ -26,7 +26,7 @@ use skolebro_domain::people::InterpreterNeed;
 use skolebro_domain::profile::profile;
 use skolebro_domain::{may, Access, Action, ClassId, PersonId, Resource, Role};
 use skolebro_store::conferences::{
-    Agreement, Booked, Booking, Needs, NewBooking, NewRound, Notes, Preparation, Round,
+    Agreement, Booked, Booking, Needs, NewBooking, NewRound, Notes, Preparation, Round, SlotRow,
 };
 use skolebro_store::people::{ClassSummary, PersonName};
 use skolebro_store::StoreError;
@@ -1072,7 +1072,13 @@ fn todos(bookings: &[Booking], tz: &TimeZone, today: Date) -> Vec<InterpreterTod
         .collect()
 }
 
-async fn round_json(state: &AppState, me: &SignedIn, round: &Round) -> Res<RoundJson> {
+/// A round as JSON, from its slots (which the caller has loaded: the round page also needs them).
+async fn round_json(
+    state: &AppState,
+    me: &SignedIn,
+    round: &Round,
+    slots: &[SlotRow],
+) -> Res<RoundJson> {
     let school = me.actor.school_id;
     let tz = me.time_zone();
     let planner = may(
@@ -1081,10 +1087,9 @@ async fn round_json(state: &AppState, me: &SignedIn, round: &Round) -> Res<Round
         &class_resource(me, round.class_id),
     );
     let taking_part = state.store.takes_part(round.id, me.actor.person_id).await?;
-    let slots = state.store.round_slots(school, round.id).await?;
     let staff = state.store.round_staff(school, round.id).await?;
     let slots = slots
-        .into_iter()
+        .iter()
         .map(|s| {
             let seen = s.booking.as_ref().filter(|(_, pupil)| {
                 may(
@@ -1929,11 +1934,11 @@ async fn render_round(
     let tr = viewer.tr;
     let tz = me.time_zone();
     let school = me.actor.school_id;
-    let json = round_json(state, me, round).await?;
+    let slots_raw = state.store.round_slots(school, round.id).await?;
+    let json = round_json(state, me, round, &slots_raw).await?;
     let planner = json.unbooked.is_some();
     let now = Timestamp::now();
     let family_open = now < instant(round.booking_deadline);
-    let slots_raw = state.store.round_slots(school, round.id).await?;
     let slots: Vec<SlotLine> = json
         .slots
         .iter()
@@ -2575,7 +2580,11 @@ pub async fn api_round(
 ) -> Res<Json<RoundJson>> {
     let me = viewer.require()?;
     let round = round_for(&state, me, &raw).await?;
-    Ok(Json(round_json(&state, me, &round).await?))
+    let slots = state
+        .store
+        .round_slots(me.actor.school_id, round.id)
+        .await?;
+    Ok(Json(round_json(&state, me, &round, &slots).await?))
 }
 
 #[derive(Serialize, ToSchema)]
