@@ -27,6 +27,7 @@ use skolebro_store::messages::NewThread;
 use skolebro_store::people::{ClassSummary, PupilDetail};
 use utoipa::ToSchema;
 
+use crate::error::Refusal;
 use crate::i18n::Tr;
 use crate::viewer::{html, parse_id, Chrome, CsrfForm, Rendered, SignedIn, Viewer};
 use crate::{AppState, WebError};
@@ -149,18 +150,6 @@ pub struct ReportRequest {
     /// A short note that is not about health.
     #[serde(default)]
     pub note: Option<String>,
-}
-
-/// What went wrong with a report, for the field it concerns.
-struct Refusal {
-    status: StatusCode,
-    text: String,
-}
-
-impl Refusal {
-    fn new(status: StatusCode, text: String) -> Self {
-        Refusal { status, text }
-    }
 }
 
 async fn make_report(
@@ -1297,13 +1286,6 @@ pub struct ReportCreated {
     pub id: i64,
 }
 
-fn refusal(r: Refusal) -> WebError {
-    match r.status {
-        StatusCode::CONFLICT => WebError::Conflict(r.text),
-        _ => WebError::Unprocessable(r.text),
-    }
-}
-
 /// Report absence for a pupil: guardians with custody (today until the day closes, or later),
 /// the pupil's staff and leaders (any day of the school year).
 #[utoipa::path(post, path = "/api/v1/pupils/{id}/absences", tag = "absence", request_body = ReportRequest,
@@ -1322,7 +1304,7 @@ pub async fn api_report(
     // The API answers in English field terms; pages in the reader's language.
     let id = make_report(&state, me, &viewer.tr, &pupil, &req)
         .await?
-        .map_err(refusal)?;
+        .map_err(WebError::from)?;
     Ok((StatusCode::CREATED, Json(ReportCreated { id })))
 }
 

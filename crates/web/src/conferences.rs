@@ -32,6 +32,7 @@ use skolebro_store::people::{ClassSummary, PersonName};
 use skolebro_store::StoreError;
 use utoipa::ToSchema;
 
+use crate::error::Refusal;
 use crate::i18n::Tr;
 use crate::viewer::{form_field, html, parse_id, Chrome, CsrfForm, Rendered, SignedIn, Viewer};
 use crate::{AppState, WebError};
@@ -288,31 +289,12 @@ fn booking_problem_text(tr: &Tr, p: BookingProblem) -> String {
     })
 }
 
-/// A refusal of well-formed input: its status and text.
-struct Refusal {
-    status: StatusCode,
-    text: String,
-}
-
 fn unprocessable(text: String) -> Refusal {
-    Refusal {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        text,
-    }
+    Refusal::unprocessable(text)
 }
 
 fn conflict(text: String) -> Refusal {
-    Refusal {
-        status: StatusCode::CONFLICT,
-        text,
-    }
-}
-
-fn into_web(r: Refusal) -> WebError {
-    match r.status {
-        StatusCode::CONFLICT => WebError::Conflict(r.text),
-        _ => WebError::Unprocessable(r.text),
-    }
+    Refusal::conflict(text)
 }
 
 fn text_field(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, Refusal> {
@@ -2512,7 +2494,7 @@ pub async fn api_need_based(
     let conf = booking_by_id(&state, &viewer, me, &raw, Action::ConductConference).await?;
     let (id, slots) = need_based(&state, me, &viewer.tr, &conf, &req)
         .await?
-        .map_err(into_web)?;
+        .map_err(WebError::from)?;
     Ok((StatusCode::CREATED, Json(RoundCreated { id, slots })))
 }
 
@@ -2533,7 +2515,7 @@ pub async fn api_create_round(
     let class = class_for(&state, me, &id, Action::PlanConferences).await?;
     let (id, slots) = create_round(&state, me, &viewer.tr, &class, &req, None)
         .await?
-        .map_err(into_web)?;
+        .map_err(WebError::from)?;
     Ok((StatusCode::CREATED, Json(RoundCreated { id, slots })))
 }
 
@@ -2606,7 +2588,7 @@ async fn api_book_common(
     let needs = req.needs.clone().unwrap_or_default();
     let booked = book(state, viewer, me, slot_id, req.pupil_id, &needs, in_round)
         .await?
-        .map_err(into_web)?;
+        .map_err(WebError::from)?;
     let status = match booked {
         Booked::New(_) => StatusCode::CREATED,
         Booked::Moved(_) => StatusCode::OK,
@@ -2808,7 +2790,7 @@ pub async fn api_preparation(
     let conf = booking_by_id(&state, &viewer, me, &raw, Action::PrepareConference).await?;
     prepare(&state, me, &viewer.tr, &conf, &req)
         .await?
-        .map_err(into_web)?;
+        .map_err(WebError::from)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -2828,7 +2810,7 @@ pub async fn api_notes(
     let conf = booking_by_id(&state, &viewer, me, &raw, Action::ConductConference).await?;
     let agreements = write_notes(&state, me, &viewer.tr, &conf, &req)
         .await?
-        .map_err(into_web)?;
+        .map_err(WebError::from)?;
     Ok(Json(NotesSaved { agreements }))
 }
 

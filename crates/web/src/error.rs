@@ -51,6 +51,40 @@ pub enum WebError {
     Internal,
 }
 
+/// A refusal of well-formed input, written for people: its status and its reason. A page
+/// renders the reason beside the form that was sent (keeping what was typed); the API answers
+/// it through [`WebError`].
+pub(crate) struct Refusal {
+    pub status: StatusCode,
+    pub text: String,
+}
+
+impl Refusal {
+    pub fn new(status: StatusCode, text: String) -> Refusal {
+        Refusal { status, text }
+    }
+
+    pub fn unprocessable(text: String) -> Refusal {
+        Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, text)
+    }
+
+    pub fn conflict(text: String) -> Refusal {
+        Refusal::new(StatusCode::CONFLICT, text)
+    }
+}
+
+impl From<Refusal> for WebError {
+    fn from(r: Refusal) -> WebError {
+        match r.status {
+            StatusCode::FORBIDDEN => WebError::Refused(r.text),
+            StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge(r.text),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => WebError::UnsupportedMediaType(r.text),
+            StatusCode::CONFLICT => WebError::Conflict(r.text),
+            _ => WebError::Unprocessable(r.text),
+        }
+    }
+}
+
 /// The human detail of an error response, carried to the renderer.
 #[derive(Debug, Clone)]
 pub struct ErrorDetail(pub String);

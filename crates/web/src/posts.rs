@@ -25,6 +25,7 @@ use skolebro_store::posts::{NewPhoto, NewPost, Photo, Post, PostQuery};
 use skolebro_store::{now, StoreError};
 use utoipa::ToSchema;
 
+use crate::error::Refusal;
 use crate::files::{
     file_store, store_files, CheckedFile, FileRefusal, UploadForm, UPLOAD_BODY_LIMIT,
 };
@@ -69,28 +70,6 @@ pub fn routes() -> Router<AppState> {
 
 // ---------------------------------------------------------------------------------------------
 // Shared steps
-
-/// Why a post or photo was refused, for the page (translated) and the API (status + reason).
-struct Refusal {
-    status: StatusCode,
-    text: String,
-}
-
-impl Refusal {
-    fn new(status: StatusCode, text: String) -> Refusal {
-        Refusal { status, text }
-    }
-
-    fn into_error(self) -> WebError {
-        match self.status {
-            StatusCode::FORBIDDEN => WebError::Refused(self.text),
-            StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge(self.text),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => WebError::UnsupportedMediaType(self.text),
-            StatusCode::CONFLICT => WebError::Conflict(self.text),
-            _ => WebError::Unprocessable(self.text),
-        }
-    }
-}
 
 fn problem_text(tr: &Tr, p: PostProblem) -> String {
     let key = match p {
@@ -1311,7 +1290,7 @@ pub async fn api_create(
     };
     let id = create_post(&state, me, &viewer.tr, &input, Vec::new())
         .await?
-        .map_err(Refusal::into_error)?;
+        .map_err(WebError::from)?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
@@ -1467,7 +1446,7 @@ pub async fn api_add_image(
     let tr = viewer.tr;
     let (post, _) = managed_post(&state, me, &tr, &raw).await?;
     if let Some(refusal) = upload.refusal {
-        return Err(upload_refusal(refusal, &tr).into_error());
+        return Err(WebError::from(upload_refusal(refusal, &tr)));
     }
     if upload.files.is_empty() {
         return Err(WebError::Unprocessable(
@@ -1475,7 +1454,7 @@ pub async fn api_add_image(
         ));
     }
     if let Some(refusal) = not_images(&upload.files, &tr) {
-        return Err(refusal.into_error());
+        return Err(WebError::from(refusal));
     }
     let stored = store_files(&state, upload.files).await?;
     let mut out = Vec::new();
@@ -1557,7 +1536,7 @@ pub async fn api_add_photo(
     let class = album_class(&state, me, &raw).await?;
     let id = add_photo(&state, me, &viewer.tr, &class, upload)
         .await?
-        .map_err(Refusal::into_error)?;
+        .map_err(WebError::from)?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
