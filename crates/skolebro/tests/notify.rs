@@ -869,7 +869,103 @@ async fn emergencies_go_through_with_sms_within_budget(app: TestApp) {
         .any(|i| i["channel"] == "sms" && i["reason"] == "sms_budget"));
 }
 
+/// MSG-6: an invitation's reminder reaches the people it is for once its time has come, except
+/// those who answered no and its author; a second step sends it again to nobody.
+async fn event_reminders_reach_the_invited_once(app: TestApp) {
+    if !smtp_tests_can_run("event_reminders_reach_the_invited_once") {
+        return;
+    }
+    let port = free_port();
+    let sink = SmtpSink::start(port).await;
+    let school = app
+        .store
+        .first_school()
+        .await
+        .expect("school")
+        .expect("exists")
+        .id;
+    let class = app
+        .store
+        .pupil_detail(school, app.id_of("pupil1").await)
+        .await
+        .expect("pupil")
+        .expect("exists")
+        .classes[0]
+        .id
+        .0;
+    let tz = TimeZone::get("Europe/Copenhagen").expect("tz");
+    let at = |hours: i64| {
+        Timestamp::now()
+            .checked_add(jiff::SignedDuration::from_hours(hours))
+            .expect("time")
+            .to_zoned(tz.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string()
+    };
+    let teacher = app.token("teacher1").await;
+    let r = app
+        .client()
+        .post(app.url("/api/v1/events"))
+        .bearer_auth(&teacher)
+        .json(
+            &json!({"audience": "class", "class_id": class, "title": "Svømmedag i hallen",
+                      "place": "Svømmehallen", "starts_at": at(24 * 10), "ends_at": at(24 * 10 + 2),
+                      "rsvp": true, "reminder_at": at(-1)}),
+        )
+        .send()
+        .await
+        .expect("event");
+    assert_eq!(r.status(), 201, "the event is planned");
+    let event = r.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let r = app
+        .client()
+        .put(app.url(&format!("/api/v1/events/{event}/rsvp")))
+        .bearer_auth(app.token("guardian2").await)
+        .json(&json!({"answer": "no"}))
+        .send()
+        .await
+        .expect("rsvp");
+    assert_eq!(r.status(), 200, "guardian2 declines");
+
+    let w = worker(&app, Some(port));
+    let report = w
+        .run_once(next(Weekday::Wednesday, 10, 0))
+        .await
+        .expect("step");
+    assert!(report.sent >= 2, "{report:?}");
+    let mails = sink.wait_for(report.sent, 5).await;
+    let to: Vec<String> = mails
+        .iter()
+        .filter(|m| {
+            m["subject"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Svømmedag i hallen")
+        })
+        .flat_map(|m| m["rcpt_tos"].as_array().cloned().unwrap_or_default())
+        .filter_map(|a| a.as_str().map(str::to_owned))
+        .collect();
+    assert!(to.contains(&"guardian1@example.dk".to_owned()), "{to:?}");
+    assert!(
+        !to.contains(&"guardian2@example.dk".to_owned()),
+        "declined: {to:?}"
+    );
+    assert!(
+        !to.iter().any(|a| a.starts_with("teacher1@")),
+        "the author: {to:?}"
+    );
+    // Another step finds nothing new to remind.
+    let again = w
+        .run_once(next(Weekday::Wednesday, 10, 5))
+        .await
+        .expect("step");
+    assert_eq!(again.sent, 0, "{again:?}");
+}
+
 on_both_databases!(
+    event_reminders_reach_the_invited_once,
     mail_reaches_each_recipient_alone,
     sensitive_message_mail_has_no_content,
     staff_are_held_until_contact_hours,

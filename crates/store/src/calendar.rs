@@ -16,8 +16,10 @@ use skolebro_domain::{ClassId, PersonId, SchoolId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::notify::Notification;
 use crate::people::PersonName;
 use crate::{now, parse, Result, Store, StoreError};
+use skolebro_domain::notify::NotifyKind;
 
 /// An event with what the reader needs to show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -308,6 +310,64 @@ impl Store {
     ) -> Result<Vec<Event>> {
         self.events_for(school_id, person, classes, now, i64::MAX / 2, limit)
             .await
+    }
+
+    /// Sends the reminders that are due (MSG-6, MSG-8): for each event whose reminder time has
+    /// come, a notice to everyone it is for except those who answered no and its author, written
+    /// to the outbox in the same transaction that marks the event reminded, so a reminder goes
+    /// out once whatever the workers do. Returns how many events were reminded.
+    pub async fn announce_due_reminders(&self, now: i64, limit: i64) -> Result<usize> {
+        let mut reminded = 0;
+        for event in self.due_event_reminders(now, limit).await? {
+            let mut tx = self.write.begin().await?;
+            let claimed = sqlx::query(
+                "UPDATE event SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL",
+            )
+            .bind(now)
+            .bind(event.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if claimed != 1 {
+                continue;
+            }
+            let declined: Vec<i64> = sqlx::query_scalar(
+                "SELECT person_id FROM event_answer WHERE event_id = $1 AND answer = 'no'",
+            )
+            .bind(event.id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let audience = match event.audience {
+                Audience::Class(c) => skolebro_domain::posts::Audience::Class(c),
+                Audience::Grade(g) => skolebro_domain::posts::Audience::Grade(i64::from(g)),
+                Audience::School => skolebro_domain::posts::Audience::School,
+            };
+            let readers =
+                crate::posts::readers_to_notify(&mut tx, event.school_id, audience).await?;
+            let notices: Vec<Notification> = readers
+                .into_iter()
+                .filter(|p| *p != event.created_by && !declined.contains(&p.0))
+                .map(|person_id| Notification {
+                    school_id: event.school_id,
+                    person_id,
+                    kind: NotifyKind::Event,
+                    subject: event.title.clone(),
+                    body: [event.place.as_str(), event.description.as_str()]
+                        .iter()
+                        .filter(|t| !t.is_empty())
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    link: format!("/calendar/events/{}", event.id),
+                    sensitive: false,
+                    emergency: false,
+                })
+                .collect();
+            crate::notify::enqueue_in(&mut tx, &notices).await?;
+            tx.commit().await?;
+            reminded += 1;
+        }
+        Ok(reminded)
     }
 
     /// Events whose reminder time has come and that were not reminded yet, the earliest
@@ -745,7 +805,8 @@ impl Store {
                 starts_at: at(7, 17)?,
                 ends_at: at(7, 19)?,
                 rsvp_deadline: Some(at(4, 12)?),
-                reminder_at: Some(at(5, 9)?),
+                // No reminder: a demo school's notices are the ones its visitors cause.
+                reminder_at: None,
             },
             rsvp: true,
             created_by: teacher,

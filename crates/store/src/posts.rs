@@ -794,9 +794,10 @@ impl Store {
     }
 }
 
-/// The people a post's notice goes to: the guardians (custody or information) of the pupils it
-/// is for and the staff of its classes; for the staff, the school's staff and leaders.
-async fn readers_to_notify(
+/// The people a post's (or an event's) notice goes to: the guardians (custody or information)
+/// of the pupils it is for and the staff of its classes; for the staff, the school's staff and
+/// leaders.
+pub(crate) async fn readers_to_notify(
     conn: &mut sqlx::AnyConnection,
     school_id: SchoolId,
     audience: Audience,

@@ -206,11 +206,15 @@ impl Worker {
         })
     }
 
-    /// One step at `now`: routes every due notice (skip, hold, send), sends instant ones one by
-    /// one and each person's due digest items as one mail, and marks each sent right after the
-    /// server accepted it. Failed sends are retried later with backoff.
+    /// One step at `now`: writes the notices of event reminders that have come due, then routes
+    /// every due notice (skip, hold, send), sends instant ones one by one and each person's due
+    /// digest items as one mail, and marks each sent right after the server accepted it. Failed
+    /// sends are retried later with backoff.
     pub async fn run_once(&self, now: Timestamp) -> Result<TickReport, StoreError> {
         let mut report = TickReport::default();
+        self.store
+            .announce_due_reminders(now.as_second(), BATCH)
+            .await?;
         let channel = if self.config.mailer.is_some() {
             None
         } else {
