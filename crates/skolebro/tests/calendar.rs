@@ -921,7 +921,12 @@ async fn reminders_wait_for_the_notification_worker(app: TestApp) {
     let now = jiff::Timestamp::now().as_second();
     let due = app.store.due_event_reminders(now, 10).await.expect("due");
     assert_eq!(due.iter().map(|e| e.id).collect::<Vec<_>>(), vec![id]);
-    app.store.mark_event_reminded(id).await.expect("mark");
+    let announced = app
+        .store
+        .announce_due_reminders(now, 10)
+        .await
+        .expect("announce");
+    assert_eq!(announced, 1, "the worker's step sends it");
     assert!(app
         .store
         .due_event_reminders(now, 10)

@@ -1061,7 +1061,35 @@ async fn reminders_come_due_once_and_skip_those_who_declined(app: TestApp) {
     );
     let declined = app.id_of("guardian1").await;
     assert!(!after.iter().any(|p| p.id == declined));
-    app.store.mark_reminded(school, id).await.expect("sent");
+    // The worker's step writes the reminder's notices, once, to everyone still to remind.
+    let announced = app
+        .store
+        .announce_due_meeting_reminders(remind_at, 10)
+        .await
+        .expect("announce");
+    assert_eq!(announced, 1);
+    let again = app
+        .store
+        .announce_due_meeting_reminders(remind_at, 10)
+        .await
+        .expect("announce");
+    assert_eq!(again, 0, "a reminder goes out once");
+    let leader = app.token("leader1").await;
+    let (status, outbox) = app
+        .api_get(Some(&leader), "/api/v1/notifications/outbox")
+        .await;
+    assert_eq!(status, 200);
+    let mut reminded: Vec<i64> = outbox["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["kind"] == "event")
+        .filter_map(|i| i["person_id"].as_i64())
+        .collect();
+    reminded.sort_unstable();
+    let mut expected: Vec<i64> = after.iter().map(|p| p.id.0).collect();
+    expected.sort_unstable();
+    assert_eq!(reminded, expected, "the guardians still coming, each once");
     assert!(app
         .store
         .reminders_due(remind_at, 10)

@@ -371,8 +371,7 @@ impl Store {
     }
 
     /// Events whose reminder time has come and that were not reminded yet, the earliest
-    /// first: for the notification worker, which sends them and calls
-    /// [`Store::mark_event_reminded`].
+    /// first: what [`Store::announce_due_reminders`] sends.
     pub async fn due_event_reminders(&self, now: i64, limit: i64) -> Result<Vec<Event>> {
         sqlx::query(&format!(
             "SELECT {EVENT_COLUMNS} FROM event e LEFT JOIN class c ON c.id = e.class_id \
@@ -386,16 +385,6 @@ impl Store {
         .iter()
         .map(|r| event_from_row(r, false))
         .collect()
-    }
-
-    /// Marks an event's reminder as sent.
-    pub async fn mark_event_reminded(&self, event_id: i64) -> Result<()> {
-        sqlx::query("UPDATE event SET reminded_at = $1 WHERE id = $2")
-            .bind(now())
-            .bind(event_id)
-            .execute(&self.write)
-            .await?;
-        Ok(())
     }
 
     /// Records or changes a person's answer.

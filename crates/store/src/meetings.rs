@@ -13,8 +13,10 @@ use skolebro_domain::{ClassId, PersonId, SchoolId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::notify::Notification;
 use crate::people::PersonName;
 use crate::{now, parse, Result, Store};
+use skolebro_domain::notify::NotifyKind;
 
 /// A parent meeting of a class.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -470,15 +472,46 @@ impl Store {
             .collect())
     }
 
-    /// Marks a meeting's reminder as sent.
-    pub async fn mark_reminded(&self, school_id: SchoolId, meeting_id: i64) -> Result<()> {
-        sqlx::query("UPDATE meeting SET reminded_at = $1 WHERE id = $2 AND school_id = $3")
-            .bind(now())
-            .bind(meeting_id)
-            .bind(school_id.0)
-            .execute(&self.write)
-            .await?;
-        Ok(())
+    /// Sends the meeting reminders that are due (MEE-3, MSG-8): a notice to each of the class's
+    /// guardians who has not said they are not coming, written to the outbox in the transaction
+    /// that marks the meeting reminded, so a reminder goes out once. Returns how many meetings.
+    pub async fn announce_due_meeting_reminders(&self, now: i64, limit: i64) -> Result<usize> {
+        let mut reminded = 0;
+        for meeting in self.reminders_due(now, limit).await? {
+            let people = self.to_remind(&meeting).await?;
+            let mut tx = self.write.begin().await?;
+            let claimed = sqlx::query(
+                "UPDATE meeting SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL",
+            )
+            .bind(now)
+            .bind(meeting.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if claimed != 1 {
+                continue;
+            }
+            let notices: Vec<Notification> = people
+                .into_iter()
+                .map(|p| Notification {
+                    school_id: meeting.school_id,
+                    person_id: p.id,
+                    kind: NotifyKind::Event,
+                    subject: meeting.title.clone(),
+                    body: meeting
+                        .invitation
+                        .clone()
+                        .unwrap_or_else(|| meeting.place.clone()),
+                    link: format!("/meetings/{}", meeting.id),
+                    sensitive: false,
+                    emergency: false,
+                })
+                .collect();
+            crate::notify::enqueue_in(&mut tx, &notices).await?;
+            tx.commit().await?;
+            reminded += 1;
+        }
+        Ok(reminded)
     }
 
     // -----------------------------------------------------------------------------------------

@@ -206,7 +206,7 @@ impl Worker {
         })
     }
 
-    /// One step at `now`: writes the notices of event reminders that have come due, then routes
+    /// One step at `now`: writes the notices of event and meeting reminders that have come due, then routes
     /// every due notice (skip, hold, send), sends instant ones one by one and each person's due
     /// digest items as one mail, and marks each sent right after the server accepted it. Failed
     /// sends are retried later with backoff.
@@ -214,6 +214,9 @@ impl Worker {
         let mut report = TickReport::default();
         self.store
             .announce_due_reminders(now.as_second(), BATCH)
+            .await?;
+        self.store
+            .announce_due_meeting_reminders(now.as_second(), BATCH)
             .await?;
         let channel = if self.config.mailer.is_some() {
             None
