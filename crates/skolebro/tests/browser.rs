@@ -273,11 +273,21 @@ async fn sign_in(browser: &Client, app: &TestApp, username: &str) {
         .click()
         .await
         .expect("click");
-    browser
-        .wait()
-        .for_element(Locator::Css("main h1"))
-        .await
-        .expect("signed in");
+    // The sign-in page has a heading of its own: wait until the form's answer has taken the
+    // browser away from it, so that the next navigation cannot cut the sign-in short.
+    for _ in 0..300 {
+        let url = browser.current_url().await.expect("url");
+        if url.path() != "/login" {
+            browser
+                .wait()
+                .for_element(Locator::Css("main h1"))
+                .await
+                .expect("signed in");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{username} was not signed in: the browser stayed on /login");
 }
 
 async fn guardian_writes_to_the_teacher_and_sees_the_answer_live(app: TestApp) {
