@@ -24,6 +24,9 @@ pub struct ClassLink {
 pub struct ChildLink {
     pub pupil_id: PersonId,
     pub access: Access,
+    /// The child's household the guardian belongs to (1, or 2 for the second home of a child
+    /// with two): a conference round booked apart gives each household its own (CON-1).
+    pub household: i64,
 }
 
 /// Who is asking: a signed-in person at one school, with the links that decide what they see.
@@ -73,6 +76,22 @@ impl Actor {
             .iter()
             .find(|c| c.pupil_id == pupil)
             .map(|c| c.access)
+    }
+
+    /// The household of `pupil` this guardian belongs to.
+    pub fn household_of(&self, pupil: PersonId) -> Option<i64> {
+        if !self.has(Role::Guardian) {
+            return None;
+        }
+        self.children
+            .iter()
+            .find(|c| c.pupil_id == pupil)
+            .map(|c| c.household)
+    }
+
+    /// Whether a conference for `household` (None: the whole family) is this guardian's.
+    fn in_household(&self, pupil: PersonId, household: Option<i64>) -> bool {
+        household.is_none_or(|h| self.household_of(pupil) == Some(h))
     }
 
     /// The classes of the children this actor has rights for (full or information access).
@@ -290,6 +309,9 @@ pub enum Resource<'a> {
         class_id: ClassId,
         /// Whether the actor is one of the staff taking part in the round.
         taking_part: bool,
+        /// The household the conference is for, in a round booked apart; `None` when the
+        /// family books together. Guardians of the other household do not see it.
+        household: Option<i64>,
     },
     /// One conference round of `class_id`; a need-based round (CON-8) belongs to `pupil_id`.
     ConferenceRound {
@@ -626,22 +648,43 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
         }
         (
             Action::BookConference | Action::PrepareConference,
-            Resource::Conference { pupil_id, .. },
+            Resource::Conference {
+                pupil_id,
+                household,
+                ..
+            },
         ) => {
             conference_staff(actor, resource)
-                || actor.guardian_access(pupil_id) == Some(Access::Full)
+                || (actor.guardian_access(pupil_id) == Some(Access::Full)
+                    && actor.in_household(pupil_id, household))
         }
-        (Action::ViewConference, Resource::Conference { pupil_id, .. }) => {
+        (
+            Action::ViewConference,
+            Resource::Conference {
+                pupil_id,
+                household,
+                ..
+            },
+        ) => {
             conference_staff(actor, resource)
-                || matches!(
+                || (matches!(
                     actor.guardian_access(pupil_id),
                     Some(Access::Full | Access::Info)
-                )
+                ) && actor.in_household(pupil_id, household))
         }
-        (Action::AcknowledgeSummary, Resource::Conference { pupil_id, .. }) => matches!(
-            actor.guardian_access(pupil_id),
-            Some(Access::Full | Access::Info)
-        ),
+        (
+            Action::AcknowledgeSummary,
+            Resource::Conference {
+                pupil_id,
+                household,
+                ..
+            },
+        ) => {
+            matches!(
+                actor.guardian_access(pupil_id),
+                Some(Access::Full | Access::Info)
+            ) && actor.in_household(pupil_id, household)
+        }
         (
             Action::FollowUpAgreement,
             Resource::Agreement {
@@ -1034,6 +1077,7 @@ mod tests {
             children: vec![ChildLink {
                 pupil_id: PUPIL,
                 access,
+                household: 1,
             }],
             child_classes: vec![(PUPIL, CLASS)],
             ..actor(GUARDIAN.0, &[Role::Guardian])
@@ -1044,6 +1088,7 @@ mod tests {
             children: vec![ChildLink {
                 pupil_id: OTHER_PUPIL,
                 access: Access::Full,
+                household: 1,
             }],
             child_classes: vec![(OTHER_PUPIL, OTHER_CLASS)],
             ..actor(201, &[Role::Guardian])
@@ -1472,6 +1517,48 @@ mod tests {
             pupil_id: PUPIL,
             class_id: CLASS,
             taking_part,
+            household: None,
+        }
+    }
+
+    /// A guardian of `PUPIL` with full access in household `n`.
+    fn guardian_in_household(n: i64) -> Actor {
+        let mut g = guardian(Access::Full);
+        for c in &mut g.children {
+            c.household = n;
+        }
+        g
+    }
+
+    #[test]
+    fn a_round_booked_apart_gives_each_household_its_own_conference() {
+        let first = guardian_in_household(1);
+        let second = guardian_in_household(2);
+        let of = |household| Resource::Conference {
+            school_id: SCHOOL,
+            pupil_id: PUPIL,
+            class_id: CLASS,
+            taking_part: false,
+            household: Some(household),
+        };
+        for action in [
+            Action::BookConference,
+            Action::PrepareConference,
+            Action::ViewConference,
+            Action::AcknowledgeSummary,
+        ] {
+            assert!(may(&first, action, &of(1)), "{action:?}");
+            assert!(!may(&first, action, &of(2)), "{action:?}");
+            assert!(may(&second, action, &of(2)), "{action:?}");
+            assert!(!may(&second, action, &of(1)), "{action:?}");
+            // Booked together, the conference is both households'.
+            assert!(may(&first, action, &conference(false)), "{action:?}");
+            assert!(may(&second, action, &conference(false)), "{action:?}");
+        }
+        // The class's staff see and hold both households' conferences.
+        for a in [leader(), contact_teacher()] {
+            assert!(may(&a, Action::ConductConference, &of(1)));
+            assert!(may(&a, Action::ConductConference, &of(2)));
         }
     }
 
@@ -1481,6 +1568,7 @@ mod tests {
             children: vec![ChildLink {
                 pupil_id: OTHER_PUPIL,
                 access: Access::Full,
+                household: 1,
             }],
             child_classes: vec![(OTHER_PUPIL, CLASS)],
             ..actor(202, &[Role::Guardian])
@@ -1640,6 +1728,7 @@ mod tests {
             pupil_id: PUPIL,
             class_id: CLASS,
             taking_part: true,
+            household: None,
         };
         assert!(!may(&leader(), Action::ViewConference, &foreign));
     }

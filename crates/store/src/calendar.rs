@@ -528,8 +528,11 @@ impl Store {
         let mut branches = Vec::new();
         if !pupils.is_empty() {
             branches.push(format!(
+                // A round booked apart: only the guardian's own household's conference.
                 "SELECT b2.id FROM conference_booking b2 WHERE b2.school_id = $1 \
-                 AND b2.pupil_id IN ({})",
+                 AND b2.pupil_id IN ({}) AND (b2.household = 0 OR b2.household = \
+                 (SELECT g.household FROM guardianship g \
+                  WHERE g.guardian_id = $4 AND g.pupil_id = b2.pupil_id))",
                 placeholders(next, pupils.len())
             ));
             next += pupils.len();

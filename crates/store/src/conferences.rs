@@ -45,6 +45,8 @@ pub struct Round {
     pub pupil_id: Option<PersonId>,
     /// The routine conference a need-based one was moved from.
     pub from_booking_id: Option<i64>,
+    /// Each household of a pupil with two homes books its own conference (CON-1).
+    pub households_apart: bool,
 }
 
 /// A new round, checked by the caller.
@@ -64,6 +66,7 @@ pub struct NewRound<'a> {
     /// For a need-based conference (CON-8): the pupil, and the conference it was moved from.
     pub pupil_id: Option<PersonId>,
     pub from_booking_id: Option<i64>,
+    pub households_apart: bool,
 }
 
 /// A slot with who booked it (names are for staff; the web layer leaves them out for families).
@@ -74,6 +77,8 @@ pub struct SlotRow {
     pub starts_at: i64,
     pub ends_at: i64,
     pub booking: Option<(i64, PersonName)>,
+    /// The household the booking is for (0: the whole family).
+    pub household: i64,
 }
 
 /// What a family needs at the conference (CON-3, CON-4, PEO-4).
@@ -95,6 +100,8 @@ pub struct NewBooking<'a> {
     pub round_id: i64,
     pub slot_id: i64,
     pub pupil_id: PersonId,
+    /// 0 for the whole family; the household's number in a round booked apart.
+    pub household: i64,
     pub booked_by: PersonId,
     pub needs: &'a Needs,
     pub pupil_attends: bool,
@@ -129,6 +136,8 @@ pub struct Booking {
     pub starts_at: i64,
     pub ends_at: i64,
     pub pupil: PersonName,
+    /// 0 for the whole family; the household's number in a round booked apart.
+    pub household: i64,
     pub booked_by: PersonName,
     pub booked_at: i64,
     pub needs: Needs,
@@ -215,7 +224,7 @@ const TAKEN: &str = "the time is taken: choose another";
 
 const ROUND_COLUMNS: &str = "r.id, r.school_id, r.class_id, c.name AS class_name, c.grade, \
      r.title, r.form, r.slot_minutes, r.break_minutes, r.with_pupil, r.booking_deadline, \
-     r.created_at, r.pupil_id, r.from_booking_id, (SELECT MIN(s.starts_at) FROM conference_slot s WHERE s.round_id = r.id) \
+     r.created_at, r.pupil_id, r.from_booking_id, r.households_apart, (SELECT MIN(s.starts_at) FROM conference_slot s WHERE s.round_id = r.id) \
      AS first_start, (SELECT MAX(s.ends_at) FROM conference_slot s WHERE s.round_id = r.id) \
      AS last_end";
 
@@ -237,11 +246,12 @@ fn round_from_row(r: &AnyRow) -> Result<Round> {
         last_end: r.try_get("last_end")?,
         pupil_id: r.try_get::<Option<i64>, _>("pupil_id")?.map(PersonId),
         from_booking_id: r.try_get("from_booking_id")?,
+        households_apart: flag(r, "households_apart")?,
     })
 }
 
 const BOOKING_COLUMNS: &str = "b.id, b.round_id, r.title, r.class_id, r.form, \
-     r.booking_deadline, b.slot_id, s.starts_at, s.ends_at, b.pupil_id, p.given_name, \
+     r.booking_deadline, b.slot_id, s.starts_at, s.ends_at, b.pupil_id, b.household, p.given_name, \
      p.family_name, b.booked_by, bb.given_name AS by_given_name, bb.family_name AS \
      by_family_name, b.booked_at, b.interpreter_language, b.interpreter_dialect, \
      b.interpreter_gender, b.interpreter_booked_at, b.without_child, b.online, b.pupil_attends, \
@@ -283,6 +293,7 @@ fn booking_from_row(r: &AnyRow) -> Result<Booking> {
             given_name: r.try_get("given_name")?,
             family_name: r.try_get("family_name")?,
         },
+        household: r.try_get("household")?,
         booked_by: PersonName {
             id: PersonId(r.try_get("booked_by")?),
             given_name: r.try_get("by_given_name")?,
@@ -387,8 +398,8 @@ impl Store {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO conference_round (school_id, class_id, title, form, slot_minutes, \
              break_minutes, with_pupil, booking_deadline, created_by, created_at, pupil_id, \
-             from_booking_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+             from_booking_id, households_apart) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         )
         .bind(new.school_id.0)
         .bind(new.class_id.0)
@@ -402,6 +413,7 @@ impl Store {
         .bind(now())
         .bind(new.pupil_id.map(|p| p.0))
         .bind(new.from_booking_id)
+        .bind(i64::from(new.households_apart))
         .fetch_one(&mut *tx)
         .await?;
         let staff: Vec<Vec<Val>> = new
@@ -528,7 +540,7 @@ impl Store {
     pub async fn round_slots(&self, school_id: SchoolId, round_id: i64) -> Result<Vec<SlotRow>> {
         sqlx::query(
             "SELECT s.id, s.round_id, s.starts_at, s.ends_at, b.id AS booking_id, p.id AS pupil_id, \
-             p.given_name, p.family_name FROM conference_slot s \
+             b.household, p.given_name, p.family_name FROM conference_slot s \
              LEFT JOIN conference_booking b ON b.slot_id = s.id \
              LEFT JOIN person p ON p.id = b.pupil_id \
              WHERE s.round_id = $1 AND s.school_id = $2 ORDER BY s.starts_at, s.id",
@@ -560,6 +572,7 @@ impl Store {
                 starts_at: r.try_get("starts_at")?,
                 ends_at: r.try_get("ends_at")?,
                 booking,
+                household: r.try_get::<Option<i64>, _>("household")?.unwrap_or_default(),
             })
         })
         .collect()
@@ -582,6 +595,7 @@ impl Store {
                 starts_at: r.try_get("starts_at")?,
                 ends_at: r.try_get("ends_at")?,
                 booking: None,
+                household: 0,
             })
         })
         .transpose()
@@ -595,10 +609,11 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let existing: Option<(i64, i64)> = sqlx::query(
             "SELECT id, slot_id FROM conference_booking \
-             WHERE round_id = $1 AND pupil_id = $2 AND school_id = $3",
+             WHERE round_id = $1 AND pupil_id = $2 AND household = $3 AND school_id = $4",
         )
         .bind(new.round_id)
         .bind(new.pupil_id.0)
+        .bind(new.household)
         .bind(new.school_id.0)
         .fetch_optional(&mut *tx)
         .await?
@@ -645,8 +660,9 @@ impl Store {
                 let id: Option<i64> = sqlx::query_scalar(
                     "INSERT INTO conference_booking (school_id, round_id, slot_id, pupil_id, \
                      booked_by, booked_at, interpreter_language, interpreter_dialect, \
-                     interpreter_gender, without_child, online, pupil_attends, own_interpreter) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                     interpreter_gender, without_child, online, pupil_attends, own_interpreter, \
+                     household) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
                      ON CONFLICT DO NOTHING RETURNING id",
                 )
                 .bind(new.school_id.0)
@@ -662,19 +678,22 @@ impl Store {
                 .bind(i64::from(new.needs.online))
                 .bind(i64::from(new.pupil_attends))
                 .bind(i64::from(new.needs.own_interpreter))
+                .bind(new.household)
                 .fetch_optional(&mut *tx)
                 .await?;
                 match id {
                     Some(id) => Booked::New(id),
                     None => {
-                        // Either the slot was taken, or the other household booked this pupil
-                        // in the same instant.
+                        // Either the slot was taken, or the other guardian (of a family
+                        // booking together, or of the same household) booked this pupil in the
+                        // same instant.
                         let mine: i64 = sqlx::query_scalar(
                             "SELECT COUNT(*) FROM conference_booking \
-                             WHERE round_id = $1 AND pupil_id = $2",
+                             WHERE round_id = $1 AND pupil_id = $2 AND household = $3",
                         )
                         .bind(new.round_id)
                         .bind(new.pupil_id.0)
+                        .bind(new.household)
                         .fetch_one(&mut *tx)
                         .await?;
                         return Err(StoreError::Conflict(if mine > 0 {
@@ -845,22 +864,30 @@ impl Store {
         Ok(())
     }
 
-    /// The pupils of a class without a booking in a round.
+    /// The pupils of a class without a booking in a round; in a round booked apart, also those
+    /// with a household (one with a guardian of any access but `none`) that has not booked.
     pub async fn unbooked_pupils(
         &self,
         school_id: SchoolId,
         class_id: ClassId,
         round_id: i64,
+        households_apart: bool,
     ) -> Result<Vec<PersonName>> {
         sqlx::query(
             "SELECT p.id, p.given_name, p.family_name FROM enrolment e \
              JOIN person p ON p.id = e.pupil_id \
-             WHERE e.class_id = $1 AND e.school_id = $2 AND NOT EXISTS \
+             WHERE e.class_id = $1 AND e.school_id = $2 AND (NOT EXISTS \
              (SELECT 1 FROM conference_booking b WHERE b.round_id = $3 AND b.pupil_id = e.pupil_id) \
+             OR ($4 = 1 AND EXISTS (SELECT 1 FROM guardianship g \
+                 WHERE g.pupil_id = e.pupil_id AND g.access <> 'none' AND NOT EXISTS \
+                 (SELECT 1 FROM conference_booking b WHERE b.round_id = $5 \
+                  AND b.pupil_id = e.pupil_id AND b.household = g.household)))) \
              ORDER BY p.given_name, p.family_name, p.id",
         )
         .bind(class_id.0)
         .bind(school_id.0)
+        .bind(round_id)
+        .bind(i64::from(households_apart))
         .bind(round_id)
         .fetch_all(self.reader())
         .await?

@@ -49,6 +49,10 @@ pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
+/// SQLite migrations that rebuild a table: they switch foreign keys off, which SQLite ignores
+/// inside a transaction, so they run outside the migrator's and hold their own BEGIN/COMMIT.
+const SQLITE_OWN_TRANSACTION: &[i64] = &[13];
+
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
@@ -109,6 +113,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         12,
         "absence_school_rules",
         include_str!("../migrations/sqlite/0012_absence_school_rules.sql"),
+    ),
+    (
+        13,
+        "conference_households",
+        include_str!("../migrations/sqlite/0013_conference_households.sql"),
     ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -171,6 +180,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         12,
         "absence_school_rules",
         include_str!("../migrations/postgres/0012_absence_school_rules.sql"),
+    ),
+    (
+        13,
+        "conference_households",
+        include_str!("../migrations/postgres/0013_conference_households.sql"),
     ),
 ];
 
@@ -330,7 +344,7 @@ impl Store {
                     Cow::Borrowed(*name),
                     MigrationType::Simple,
                     Cow::Borrowed(*sql),
-                    false,
+                    self.backend == Backend::Sqlite && SQLITE_OWN_TRANSACTION.contains(version),
                 )
             })
             .collect();

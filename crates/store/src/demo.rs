@@ -8,6 +8,8 @@
 //! demo is made). The first class also holds the special cases every feature must handle:
 //! `guardian3` has protected contact details (PEO-3); `pupil4`'s parents live in two households
 //! and the second has information-only access (PEO-2); `guardian5` needs an interpreter (PEO-4).
+//! In the other classes a few pupils' parents share custody from two households (full access
+//! in both; household 2 for the second parent).
 //! The first class has an event a week ahead with answers open; the first class of grade 3 or
 //! up has two homework entries for tomorrow (MSG-6).
 
@@ -361,7 +363,7 @@ impl Store {
         // Pupils, class by class, and their families. A family is (surname, guardians); about
         // one pupil in ten is the younger sibling of a pupil three classes further on.
         struct Family {
-            guardians: Vec<(usize, &'static str)>, // (index into persons, access)
+            guardians: Vec<(usize, &'static str, i64)>, // (index into persons, access, household)
         }
         let mut families: Vec<Family> = Vec::new();
         let mut pupil_family: Vec<usize> = Vec::new();
@@ -369,7 +371,8 @@ impl Store {
         let mut pupil_index: Vec<usize> = Vec::new();
         let first_guardian_base = persons.len();
         let mut second_guardians: Vec<NewPerson> = Vec::new();
-        let mut second_of: Vec<(usize, usize, &'static str)> = Vec::new(); // (family, second idx, access)
+        // (family, second idx, access, household)
+        let mut second_of: Vec<(usize, usize, &'static str, i64)> = Vec::new();
         let mut guardian_no = 0u32;
         let mut surname_of_family: Vec<String> = Vec::new();
         for p in 0..options.pupils {
@@ -411,11 +414,13 @@ impl Store {
                         roles: &["guardian"],
                     });
                     families.push(Family {
-                        guardians: vec![(persons.len() - 1, "full")],
+                        guardians: vec![(persons.len() - 1, "full", 1)],
                     });
                     let f = families.len() - 1;
                     // A second guardian in most families. Two households: the pupil's parents
-                    // live apart; the second keeps information-only access.
+                    // live apart, in a second household; `pupil4`'s second parent keeps
+                    // information-only access, the others share custody (full access in both
+                    // homes), so that conferences can be booked apart (CON-1).
                     let two_households = special == Some(4) || (p > per_class && p % 53 == 4);
                     if two_households || rng.chance(85) || special.is_some() {
                         second_guardians.push(NewPerson {
@@ -444,7 +449,8 @@ impl Store {
                         second_of.push((
                             f,
                             second_guardians.len() - 1,
-                            if two_households { "info" } else { "full" },
+                            if special == Some(4) { "info" } else { "full" },
+                            if two_households { 2 } else { 1 },
                         ));
                     }
                     surname_of_family.push(surname);
@@ -478,7 +484,7 @@ impl Store {
         }
         debug_assert!(first_guardian_base < persons.len());
         // Second guardians are numbered after all first guardians.
-        for (f, s, access) in second_of {
+        for (f, s, access, household) in second_of {
             guardian_no += 1;
             let mut g = std::mem::replace(
                 &mut second_guardians[s],
@@ -502,7 +508,7 @@ impl Store {
             g.email = Some(format!("guardian{guardian_no}@{}", names.mail_domain));
             g.phone = Some(phone(&mut rng, guardian_no as u64));
             persons.push(g);
-            families[f].guardians.push((persons.len() - 1, access));
+            families[f].guardians.push((persons.len() - 1, access, household));
         }
 
         let total = (persons.len() * 3 + options.pupils as usize * 3) as u64;
@@ -698,12 +704,13 @@ impl Store {
                 class_ids[pupil_class[p]].into(),
                 pupil.into(),
             ]);
-            for (g, access) in &families[pupil_family[p]].guardians {
+            for (g, access, household) in &families[pupil_family[p]].guardians {
                 guardianships.push(vec![
                     school_id.into(),
                     id_of(*g).into(),
                     pupil.into(),
                     (*access).into(),
+                    (*household).into(),
                 ]);
             }
         }
@@ -719,7 +726,7 @@ impl Store {
         insert_rows(
             &mut tx,
             "guardianship",
-            &["school_id", "guardian_id", "pupil_id", "access"],
+            &["school_id", "guardian_id", "pupil_id", "access", "household"],
             &guardianships,
         )
         .await?;
@@ -772,6 +779,7 @@ impl Store {
             slots: &slots,
             pupil_id: None,
             from_booking_id: None,
+            households_apart: false,
         })
         .await?;
         self.demo_calendar(

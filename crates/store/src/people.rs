@@ -221,7 +221,7 @@ impl Store {
         let mut children: Vec<ChildLink> = Vec::new();
         let mut child_classes = Vec::new();
         let rows = sqlx::query(
-            "SELECT g.pupil_id, g.access, e.class_id FROM guardianship g \
+            "SELECT g.pupil_id, g.access, g.household, e.class_id FROM guardianship g \
              LEFT JOIN enrolment e ON e.pupil_id = g.pupil_id \
              WHERE g.guardian_id = $1 AND g.school_id = $2",
         )
@@ -235,6 +235,7 @@ impl Store {
                 children.push(ChildLink {
                     pupil_id,
                     access: parse(r.try_get("access")?)?,
+                    household: r.try_get("household")?,
                 });
             }
             if let Some(class) = r.try_get::<Option<i64>, _>("class_id")? {

@@ -142,17 +142,43 @@ fn round_is_for(round: &Round, pupil: PersonId) -> bool {
     round.pupil_id.is_none_or(|p| p == pupil)
 }
 
+/// `household` is the booking's (0: the whole family, booked together).
 fn conference_resource(
     me: &SignedIn,
     pupil_id: PersonId,
     class_id: ClassId,
     taking_part: bool,
+    household: i64,
 ) -> Resource<'static> {
     Resource::Conference {
         school_id: me.actor.school_id,
         pupil_id,
         class_id,
         taking_part,
+        household: (household > 0).then_some(household),
+    }
+}
+
+/// The household a booking in `round` is for: 0 when the family books together; in a round
+/// booked apart a guardian's own household, or the one staff chose (1 or 2).
+fn booking_household(
+    me: &SignedIn,
+    round: &Round,
+    pupil: PersonId,
+    staff: bool,
+    asked: Option<i64>,
+) -> Result<i64, Refusal> {
+    if !round.households_apart {
+        return Ok(0);
+    }
+    if !staff {
+        if let Some(h) = me.actor.household_of(pupil) {
+            return Ok(h);
+        }
+    }
+    match asked.unwrap_or(1) {
+        h @ 1..=2 => Ok(h),
+        _ => Err(unprocessable("household: 1 or 2".into())),
     }
 }
 
@@ -209,6 +235,7 @@ impl Conf {
                 self.booking.pupil.id,
                 self.booking.class_id,
                 self.taking_part,
+                self.booking.household,
             ),
         )
     }
@@ -342,6 +369,10 @@ pub struct RoundRequest {
     /// The staff taking part (person ids); default: the one creating the round.
     #[serde(default)]
     pub staff: Option<Vec<i64>>,
+    /// Each household of a pupil with two homes books its own conference (CON-1). Default:
+    /// no, the family books one conference together.
+    #[serde(default)]
+    pub households_apart: Option<bool>,
 }
 
 /// The pupil and routine conference a need-based round (CON-8) is made for.
@@ -465,6 +496,8 @@ async fn create_round(
             slots: &slots,
             pupil_id: need_based.map(|n| n.pupil),
             from_booking_id: need_based.map(|n| n.from_booking),
+            // A need-based conference is one family's, arranged with it.
+            households_apart: need_based.is_none() && req.households_apart.unwrap_or(false),
         })
         .await;
     match stored {
@@ -517,6 +550,10 @@ pub struct BookRequest {
     pub pupil_id: i64,
     #[serde(default)]
     pub needs: Option<NeedsRequest>,
+    /// In a round booked apart: the household staff book for (1 or 2; default 1). A
+    /// guardian always books for their own household.
+    #[serde(default)]
+    pub household: Option<i64>,
 }
 
 /// The interpreter need recorded for a pupil's family, the booking person's own first.
@@ -627,6 +664,7 @@ async fn book(
     pupil_id: i64,
     needs: &NeedsRequest,
     in_round: Option<i64>,
+    household: Option<i64>,
 ) -> Res<Result<Booked, Refusal>> {
     let school = me.actor.school_id;
     let slot = state
@@ -648,7 +686,16 @@ async fn book(
         .await?
         .ok_or(WebError::NotFound)?;
     let taking_part = state.store.takes_part(round.id, me.actor.person_id).await?;
-    let conf = conference_resource(me, pupil.person.id, round.class_id, taking_part);
+    let staff = may(
+        &me.actor,
+        Action::ConductConference,
+        &conference_resource(me, pupil.person.id, round.class_id, taking_part, 0),
+    );
+    let household = match booking_household(me, &round, pupil.person.id, staff, household) {
+        Ok(h) => h,
+        Err(r) => return Ok(Err(r)),
+    };
+    let conf = conference_resource(me, pupil.person.id, round.class_id, taking_part, household);
     // A pupil of another class, or someone else's child: as if it did not exist.
     if !pupil.class_ids().contains(&round.class_id)
         || !round_is_for(&round, pupil.person.id)
@@ -659,7 +706,6 @@ async fn book(
     if !may(&me.actor, Action::BookConference, &conf) {
         return Err(refused(viewer, "conferences-refused-book"));
     }
-    let staff = may(&me.actor, Action::ConductConference, &conf);
     let now = Timestamp::now();
     let checked = if staff {
         rules::check_staff_change(now, instant(slot.starts_at))
@@ -695,6 +741,7 @@ async fn book(
             round_id: round.id,
             slot_id: slot.id,
             pupil_id: pupil.person.id,
+            household,
             booked_by: me.actor.person_id,
             needs: &needs,
             pupil_attends: attends,
@@ -968,6 +1015,8 @@ pub struct RoundSummaryJson {
     /// The routine conference the topic was moved from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from_booking_id: Option<i64>,
+    /// Each household of a pupil with two homes books its own conference.
+    pub households_apart: bool,
 }
 
 fn round_summary(round: &Round, tz: &TimeZone) -> RoundSummaryJson {
@@ -986,6 +1035,7 @@ fn round_summary(round: &Round, tz: &TimeZone) -> RoundSummaryJson {
         last_end: round.last_end.map(|t| rfc3339(t, tz)),
         pupil_id: round.pupil_id.map(|p| p.0),
         from_booking_id: round.from_booking_id,
+        households_apart: round.households_apart,
     }
 }
 
@@ -999,6 +1049,9 @@ pub struct SlotJson {
     pub booking_id: Option<i64>,
     pub pupil_id: Option<i64>,
     pub pupil_name: Option<String>,
+    /// In a round booked apart, the household the booking is for (where the booking is shown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub household: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -1077,7 +1130,7 @@ async fn round_json(
                 may(
                     &me.actor,
                     Action::ViewConference,
-                    &conference_resource(me, pupil.id, round.class_id, taking_part),
+                    &conference_resource(me, pupil.id, round.class_id, taking_part, s.household),
                 )
             });
             SlotJson {
@@ -1088,13 +1141,14 @@ async fn round_json(
                 booking_id: seen.map(|(b, _)| *b),
                 pupil_id: seen.map(|(_, p)| p.id.0),
                 pupil_name: seen.map(|(_, p)| p.full()),
+                household: seen.and(Some(s.household)).filter(|h| *h > 0),
             }
         })
         .collect();
     let (unbooked, interpreter_todos) = if planner {
         let unbooked = state
             .store
-            .unbooked_pupils(school, round.class_id, round.id)
+            .unbooked_pupils(school, round.class_id, round.id, round.households_apart)
             .await?
             .into_iter()
             .filter(|p| round_is_for(round, p.id))
@@ -1440,7 +1494,9 @@ async fn my_agreements(state: &AppState, me: &SignedIn) -> Res<Vec<Agreement>> {
         let family = may(
             &me.actor,
             Action::ViewConference,
-            &conference_resource(me, a.pupil.id, a.class_id, false),
+            // Agreements are about the child: both households' to follow up, also from a
+            // round booked apart.
+            &conference_resource(me, a.pupil.id, a.class_id, false, 0),
         ) && me.actor.person_id != a.pupil.id
             && me.actor.guardian_access(a.pupil.id).is_some();
         let own = may(
@@ -1626,9 +1682,23 @@ async fn overview_page(State(state): State<AppState>, viewer: Viewer) -> Res<Res
                 if !round_is_for(&r, pupil.person.id) {
                     continue;
                 }
+                // In a round booked apart, only this guardian's household's conference.
                 let booked = bookings
                     .iter()
-                    .find(|b| b.round_id == r.id)
+                    .find(|b| {
+                        b.round_id == r.id
+                            && may(
+                                &me.actor,
+                                Action::ViewConference,
+                                &conference_resource(
+                                    me,
+                                    pupil.person.id,
+                                    r.class_id,
+                                    false,
+                                    b.household,
+                                ),
+                            )
+                    })
                     .map(|b| (b.id, local_text(b.starts_at, &tz)));
                 rounds.push((round_line(&tr, &r, &tz), booked));
             }
@@ -1728,6 +1798,7 @@ struct RoundFormValues {
     break_minutes: String,
     deadline: String,
     with_pupil: bool,
+    households_apart: bool,
 }
 
 async fn render_class(
@@ -1832,6 +1903,7 @@ async fn create_round_form(
         break_minutes: get("break_minutes"),
         deadline: get("booking_deadline"),
         with_pupil: !get("with_pupil").is_empty(),
+        households_apart: !get("households_apart").is_empty(),
     };
     let minutes = |v: &str, default: i64| -> Option<i64> {
         if v.is_empty() {
@@ -1856,6 +1928,7 @@ async fn create_round_form(
         booking_deadline: Some(values.deadline.replace(' ', "T")),
         with_pupil: Some(values.with_pupil),
         staff: None,
+        households_apart: Some(values.households_apart),
     };
     match create_round(&state, me, &viewer.tr, &class, &req, None).await? {
         Ok((round, _)) => {
@@ -1903,6 +1976,7 @@ struct RoundPage {
     error: Option<String>,
     created: bool,
     with_pupil: bool,
+    households_apart: bool,
 }
 
 async fn render_round(
@@ -1958,7 +2032,12 @@ async fn render_round(
         {
             continue;
         }
-        let conf = conference_resource(me, link.pupil_id, round.class_id, false);
+        let household = if round.households_apart {
+            link.household
+        } else {
+            0
+        };
+        let conf = conference_resource(me, link.pupil_id, round.class_id, false, household);
         if !round_is_for(round, link.pupil_id) || !may(&me.actor, Action::ViewConference, &conf) {
             continue;
         }
@@ -2005,6 +2084,7 @@ async fn render_round(
         error: refusal.map(|r| r.text),
         created,
         with_pupil: round.with_pupil,
+        households_apart: round.households_apart,
     })?;
     if let Some(status) = status {
         *response.status_mut() = status;
@@ -2050,6 +2130,9 @@ struct BookForm {
     /// Staff booking for a family: the needs as recorded (PEO-4).
     #[serde(default)]
     defaults: Option<String>,
+    /// Staff booking in a round booked apart: the household (1 or 2).
+    #[serde(default)]
+    household: Option<String>,
 }
 
 async fn book_form(
@@ -2098,6 +2181,9 @@ async fn book_form(
         pupil_id,
         &needs,
         Some(round.id),
+        form.household
+            .as_deref()
+            .and_then(|h| h.trim().parse().ok()),
     )
     .await?
     {
@@ -2374,6 +2460,7 @@ async fn need_based_form(
         booking_deadline: None,
         with_pupil: Some(!get("nb_with_pupil").is_empty()),
         staff: None,
+        households_apart: None,
     };
     match need_based(&state, me, &viewer.tr, &conf, &req).await? {
         Ok((round, _)) => {
@@ -2586,7 +2673,16 @@ async fn api_book_common(
 ) -> Res<(StatusCode, Json<BookingCreated>)> {
     let me = viewer.require()?;
     let needs = req.needs.clone().unwrap_or_default();
-    let booked = book(state, viewer, me, slot_id, req.pupil_id, &needs, in_round)
+    let booked = book(
+        state,
+        viewer,
+        me,
+        slot_id,
+        req.pupil_id,
+        &needs,
+        in_round,
+        req.household,
+    )
         .await?
         .map_err(WebError::from)?;
     let status = match booked {
@@ -2698,7 +2794,7 @@ pub async fn api_pupil_slots(
         .bookings_of_pupil(school, pupil.person.id)
         .await?;
     for class in pupil.class_ids() {
-        let conf = conference_resource(me, pupil.person.id, class, false);
+        let conf = conference_resource(me, pupil.person.id, class, false, 0);
         if !may(&me.actor, Action::BookConference, &conf) {
             continue;
         }
@@ -2725,9 +2821,18 @@ pub async fn api_pupil_slots(
                     booking_id: None,
                     pupil_id: None,
                     pupil_name: None,
+                    household: None,
                 })
                 .collect();
-            let mine = bookings.iter().find(|b| b.round_id == round.id);
+            // The family's booking; in a round booked apart, the viewer's household's.
+            let mine = bookings.iter().find(|b| {
+                b.round_id == round.id
+                    && may(
+                        &me.actor,
+                        Action::ViewConference,
+                        &conference_resource(me, pupil.person.id, class, false, b.household),
+                    )
+            });
             let day = round.first_start.map_or(me.today(), |t| local_date(t, &tz));
             out.push(PupilSlotsJson {
                 participation: participation_of(&state, me, pupil.person.id, &round, day).await?,

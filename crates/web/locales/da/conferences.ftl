@@ -173,3 +173,6 @@ conferences-own-interpreter-hint = Børn må ikke tolke for deres forældre. Tol
 conferences-error-interpreter-age = Børn må ikke tolke: tolken skal være mindst { $age } år. Skolen kan bestille en tolk.
 conferences-error-age-number = Skriv alderen som et tal.
 conferences-own-interpreter = Familien har selv en voksen tolk med
+conferences-households-apart = Forældre, der bor hver for sig, booker hver sin samtale
+conferences-households-apart-hint = Forældre, der bor hver for sig, booker hver sin samtale. I ser kun jeres egen husstands tid.
+conferences-household = Husstand

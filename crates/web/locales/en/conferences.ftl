@@ -173,3 +173,6 @@ conferences-own-interpreter-hint = Children do not interpret for their parents. 
 conferences-error-interpreter-age = Children do not interpret: the interpreter must be at least { $age }. The school can book an interpreter.
 conferences-error-age-number = Write the age as a number.
 conferences-own-interpreter = The family brings its own adult interpreter
+conferences-households-apart = Parents who live apart book a conference each
+conferences-households-apart-hint = Parents who live apart book a conference each. You see only your own household's time.
+conferences-household = Household

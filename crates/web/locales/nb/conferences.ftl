@@ -173,3 +173,6 @@ conferences-own-interpreter-hint = Barn skal ikke tolke for foreldrene sine. Tol
 conferences-error-interpreter-age = Barn skal ikke brukes som tolk: tolken må være minst { $age } år. Skolen kan bestille en tolk.
 conferences-error-age-number = Skriv alderen som et tall.
 conferences-own-interpreter = Familien tar med en voksen tolk selv
+conferences-households-apart = Foreldre som bor hver for seg, bestiller hver sin samtale
+conferences-households-apart-hint = Foreldre som bor hver for seg, bestiller hver sin samtale. Dere ser bare tiden til deres egen husstand.
+conferences-household = Husstand
