@@ -1607,7 +1607,232 @@ async fn a_familys_own_interpreter_is_an_adult(app: TestApp) {
     );
 }
 
+/// A pupil whose parents share custody from two homes: (pupil, household-1 guardian,
+/// household-2 guardian), all usernames.
+async fn pupil_with_two_households(app: &TestApp) -> (PersonId, String, String) {
+    let school = school(app).await;
+    for n in 1..=common::TEST_PUPILS {
+        let id = app.id_of(&format!("pupil{n}")).await;
+        let detail = app
+            .store
+            .pupil_detail(school, id)
+            .await
+            .expect("pupil")
+            .expect("exists");
+        let full: Vec<_> = detail
+            .guardians
+            .iter()
+            .filter(|g| g.access == Access::Full)
+            .collect();
+        if let (Some(a), Some(b)) = (
+            full.iter().find(|g| g.household == 1),
+            full.iter().find(|g| g.household == 2),
+        ) {
+            return (
+                id,
+                username(app, a.person.id).await,
+                username(app, b.person.id).await,
+            );
+        }
+    }
+    panic!("the demo has a pupil with two households of full access");
+}
+
+async fn two_households_book_apart_when_the_round_allows_it(app: TestApp) {
+    let leader = app.token("leader1").await;
+    let (pupil, first, second) = pupil_with_two_households(&app).await;
+    let school = school(&app).await;
+    let class = app
+        .store
+        .pupil_detail(school, pupil)
+        .await
+        .expect("pupil")
+        .expect("exists")
+        .classes[0]
+        .id
+        .0;
+    let (status, created) = post(
+        &app,
+        &leader,
+        &format!("/api/v1/classes/{class}/conference-rounds"),
+        json!({"form": "school", "slot_minutes": 20, "break_minutes": 5, "households_apart": true,
+               "days": [{"date": in_days(8).to_string(), "start": "14:00", "end": "16:00"}]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let round_id = created["id"].as_i64().expect("id");
+    let (_, round) = get(
+        &app,
+        &leader,
+        &format!("/api/v1/conference-rounds/{round_id}"),
+    )
+    .await;
+    assert_eq!(round["households_apart"], true);
+    let slots: Vec<i64> = round["slots"]
+        .as_array()
+        .expect("slots")
+        .iter()
+        .map(|s| s["id"].as_i64().expect("slot id"))
+        .collect();
+    let a = app.token(&first).await;
+    let b = app.token(&second).await;
+
+    // Each household books a conference of its own for the same child.
+    let (status, booked) = book(&app, &a, slots[0], pupil, json!({})).await;
+    assert_eq!(status, 201, "{booked}");
+    let booking_a = booked["id"].as_i64().expect("id");
+    // Until the second household has booked, staff still see the child as not booked.
+    let (_, round) = get(
+        &app,
+        &leader,
+        &format!("/api/v1/conference-rounds/{round_id}"),
+    )
+    .await;
+    assert!(
+        round["unbooked"]
+            .as_array()
+            .expect("unbooked")
+            .iter()
+            .any(|p| p["id"] == pupil.0),
+        "{round}"
+    );
+    let (status, booked) = book(&app, &b, slots[1], pupil, json!({})).await;
+    assert_eq!(status, 201, "{booked}");
+    assert_eq!(booked["moved"], false, "a second conference, not a move");
+    let booking_b = booked["id"].as_i64().expect("id");
+    assert_ne!(booking_a, booking_b);
+
+    // Each household sees its own time and not the other's.
+    let (_, seen_by_a) = get(&app, &a, &format!("/api/v1/conference-rounds/{round_id}")).await;
+    assert_eq!(seen_by_a["slots"][0]["booking_id"], booking_a);
+    assert_eq!(seen_by_a["slots"][1]["free"], false);
+    assert!(seen_by_a["slots"][1]["booking_id"].is_null(), "{seen_by_a}");
+    let (status, _) = get(&app, &a, &format!("/api/v1/bookings/{booking_b}")).await;
+    assert_eq!(status, 404, "the other household's conference");
+    let (status, _) = get(&app, &b, &format!("/api/v1/bookings/{booking_b}")).await;
+    assert_eq!(status, 200);
+    let (_, open) = get(
+        &app,
+        &b,
+        &format!("/api/v1/pupils/{}/conference-slots", pupil.0),
+    )
+    .await;
+    assert!(
+        open.to_string().contains(&format!("{booking_b}")),
+        "household 2 finds its booking: {open}"
+    );
+    assert!(
+        !open
+            .to_string()
+            .contains(&format!("\"booking_id\":{booking_a}")),
+        "{open}"
+    );
+
+    // Moving one household's conference leaves the other's where it is.
+    let (status, moved) = book(&app, &a, slots[2], pupil, json!({})).await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(moved["moved"], true);
+    let (_, round) = get(
+        &app,
+        &leader,
+        &format!("/api/v1/conference-rounds/{round_id}"),
+    )
+    .await;
+    assert_eq!(round["slots"][1]["booking_id"], booking_b);
+    assert_eq!(round["slots"][1]["household"], 2);
+    assert_eq!(round["slots"][2]["booking_id"], booking_a);
+    assert_eq!(round["slots"][2]["household"], 1);
+    assert!(round["slots"][0]["booking_id"].is_null());
+    assert!(
+        !round["unbooked"]
+            .as_array()
+            .expect("unbooked")
+            .iter()
+            .any(|p| p["id"] == pupil.0),
+        "both households booked: {round}"
+    );
+    // A household can cancel only its own.
+    let (status, _) = delete(
+        &app,
+        &a,
+        &format!("/api/v1/conference-slots/{}/booking", slots[1]),
+    )
+    .await;
+    assert_eq!(
+        status, 404,
+        "household 1 cannot cancel household 2's conference"
+    );
+    let (status, _) = delete(
+        &app,
+        &b,
+        &format!("/api/v1/conference-slots/{}/booking", slots[1]),
+    )
+    .await;
+    assert_eq!(status, 204);
+
+    // Staff book for a household, and only for household 1 or 2.
+    let (status, problem) = post(
+        &app,
+        &leader,
+        &format!("/api/v1/conference-slots/{}/booking", slots[3]),
+        json!({"pupil": pupil.0, "household": 3}),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    let (status, booked) = post(
+        &app,
+        &leader,
+        &format!("/api/v1/conference-slots/{}/booking", slots[3]),
+        json!({"pupil": pupil.0, "household": 2}),
+    )
+    .await;
+    assert_eq!(status, 201, "{booked}");
+    let (status, _) = get(&app, &b, &format!("/api/v1/bookings/{}", booked["id"])).await;
+    assert_eq!(
+        status, 200,
+        "household 2 sees the conference staff booked for it"
+    );
+
+    // The page says the round is booked apart.
+    let browser = app.signed_in(&first).await;
+    let page = browser
+        .get(app.url(&format!("/conferences/rounds/{round_id}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("id=\"households-apart\""), "{page}");
+
+    // A round booked together (the default): the second household's booking moves the
+    // family's one conference.
+    let day = in_days(9);
+    let (together, slots) = create_round(&app, &leader, class, day, "14:00", "15:00").await;
+    let (status, first_booking) = book(&app, &a, slots[0], pupil, json!({})).await;
+    assert_eq!(status, 201, "{first_booking}");
+    let (status, again) = book(&app, &b, slots[1], pupil, json!({})).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["moved"], true);
+    assert_eq!(again["id"], first_booking["id"]);
+    let (_, round) = get(
+        &app,
+        &leader,
+        &format!("/api/v1/conference-rounds/{together}"),
+    )
+    .await;
+    assert_eq!(round["households_apart"], false);
+    let booked = round["slots"]
+        .as_array()
+        .expect("slots")
+        .iter()
+        .filter(|s| s["free"] == false)
+        .count();
+    assert_eq!(booked, 1);
+}
+
 on_both_databases!(
+    two_households_book_apart_when_the_round_allows_it,
     the_pages_carry_preparation_notes_and_acknowledgement,
     a_familys_own_interpreter_is_an_adult,
     a_topic_moves_to_a_need_based_conference_for_one_family,

@@ -49,8 +49,9 @@ pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
-/// SQLite migrations that rebuild a table: they switch foreign keys off, which SQLite ignores
-/// inside a transaction, so they run outside the migrator's and hold their own BEGIN/COMMIT.
+/// SQLite migrations that rebuild a table. Foreign keys must be off for that, which SQLite
+/// ignores inside a transaction, and sqlx runs every SQLite migration in one: `migrate` runs
+/// these itself (see [`Store::rebuild_migration`]).
 const SQLITE_OWN_TRANSACTION: &[i64] = &[13];
 
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -336,7 +337,7 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS,
             Backend::Postgres => POSTGRES_MIGRATIONS,
         };
-        let migrations = list
+        let migrations: Vec<Migration> = list
             .iter()
             .map(|(version, name, sql)| {
                 Migration::new(
@@ -344,16 +345,86 @@ impl Store {
                     Cow::Borrowed(*name),
                     MigrationType::Simple,
                     Cow::Borrowed(*sql),
-                    self.backend == Backend::Sqlite && SQLITE_OWN_TRANSACTION.contains(version),
+                    false,
                 )
             })
             .collect();
+        if self.backend == Backend::Sqlite {
+            for own in SQLITE_OWN_TRANSACTION {
+                // The migrations before it, then it, by hand.
+                let before = Migrator {
+                    migrations: Cow::Owned(
+                        migrations
+                            .iter()
+                            .filter(|m| m.version < *own)
+                            .cloned()
+                            .collect(),
+                    ),
+                    ignore_missing: true,
+                    ..Migrator::DEFAULT
+                };
+                before.run(&self.write).await?;
+                if let Some(m) = migrations.iter().find(|m| m.version == *own) {
+                    self.rebuild_migration(m).await?;
+                }
+            }
+        }
         let migrator = Migrator {
             migrations: Cow::Owned(migrations),
             ..Migrator::DEFAULT
         };
         migrator.run(&self.write).await?;
         self.refresh_statistics().await
+    }
+
+    /// Applies a SQLite migration that rebuilds a table, unless it is applied: foreign keys off
+    /// on one connection, the script and its bookkeeping row in one transaction, committed
+    /// only when `foreign_key_check` finds nothing dangling.
+    async fn rebuild_migration(&self, m: &Migration) -> Result<()> {
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE version = $1")
+                .bind(m.version)
+                .fetch_optional(&self.write)
+                .await?;
+        if applied.is_some() {
+            return Ok(());
+        }
+        let mut conn = self.write.acquire().await?;
+        sqlx::raw_sql("PRAGMA foreign_keys = OFF")
+            .execute(&mut *conn)
+            .await?;
+        let outcome: Result<()> = async {
+            sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+            sqlx::raw_sql(&m.sql).execute(&mut *conn).await?;
+            let dangling: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pragma_foreign_key_check")
+                .fetch_one(&mut *conn)
+                .await?;
+            if dangling > 0 {
+                return Err(StoreError::Other(format!(
+                    "migration {}: {dangling} rows would lose what they refer to",
+                    m.version
+                )));
+            }
+            sqlx::query(
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, \
+                 execution_time) VALUES ($1, $2, TRUE, $3, 0)",
+            )
+            .bind(m.version)
+            .bind(m.description.to_string())
+            .bind(m.checksum.to_vec())
+            .execute(&mut *conn)
+            .await?;
+            sqlx::raw_sql("COMMIT").execute(&mut *conn).await?;
+            Ok(())
+        }
+        .await;
+        if outcome.is_err() {
+            let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+        }
+        sqlx::raw_sql("PRAGMA foreign_keys = ON")
+            .execute(&mut *conn)
+            .await?;
+        outcome
     }
 
     /// Gives the query planner fresh table statistics. Without them SQLite guesses between
@@ -465,4 +536,114 @@ pub(crate) async fn insert_rows(
         q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database made before the households migration, with a held conference whose notes,
+    /// agreement and need-based follow-up refer to its booking, keeps all of it through the
+    /// booking table's rebuild, and leaves foreign keys on.
+    #[tokio::test]
+    async fn the_booking_rebuild_keeps_what_refers_to_bookings() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!("sqlite://{}/old.db?mode=rwc", dir.path().display());
+        let store = Store::connect(&url).await.expect("connect");
+        let old = Migrator {
+            migrations: Cow::Owned(
+                SQLITE_MIGRATIONS
+                    .iter()
+                    .filter(|(v, _, _)| *v < 13)
+                    .map(|(v, name, sql)| {
+                        Migration::new(
+                            *v,
+                            Cow::Borrowed(*name),
+                            MigrationType::Simple,
+                            Cow::Borrowed(*sql),
+                            false,
+                        )
+                    })
+                    .collect(),
+            ),
+            ..Migrator::DEFAULT
+        };
+        old.run(&store.write).await.expect("the schema before");
+        sqlx::raw_sql(
+            "INSERT INTO school (id, name, country, time_zone, locale, created_at) \
+             VALUES (1, 'S', 'dk', 'Europe/Copenhagen', 'da', 0); \
+             INSERT INTO class (id, school_id, name, grade, school_year) VALUES (1, 1, '1.A', 1, '2026/27'); \
+             INSERT INTO person (id, school_id, given_name, family_name, created_at) VALUES \
+               (1, 1, 'T', 'T', 0), (2, 1, 'P', 'P', 0), (3, 1, 'G', 'G', 0); \
+             INSERT INTO guardianship (school_id, guardian_id, pupil_id, access) VALUES (1, 3, 2, 'full'); \
+             INSERT INTO conference_round (id, school_id, class_id, title, form, slot_minutes, \
+               break_minutes, booking_deadline, created_by, created_at) \
+               VALUES (1, 1, 1, 'R', 'school', 20, 5, 0, 1, 0); \
+             INSERT INTO conference_slot (id, school_id, round_id, starts_at, ends_at) \
+               VALUES (1, 1, 1, 100, 200), (2, 1, 1, 300, 400), (3, 1, 1, 500, 600); \
+             INSERT INTO conference_booking (id, school_id, round_id, slot_id, pupil_id, booked_by, \
+               booked_at, purpose) VALUES (7, 1, 1, 1, 2, 3, 0, 'kept'); \
+             INSERT INTO conference_note (booking_id, school_id, pupil_id, summary, written_by, \
+               written_at) VALUES (7, 1, 2, 'summary', 1, 0); \
+             INSERT INTO conference_agreement (school_id, booking_id, pupil_id, class_id, owner, \
+               what, due, created_by, created_at) VALUES (1, 7, 2, 1, 'home', 'read', '2026-12-01', 1, 0); \
+             INSERT INTO conference_round (id, school_id, class_id, title, form, slot_minutes, \
+               break_minutes, booking_deadline, created_by, created_at, pupil_id, from_booking_id) \
+               VALUES (2, 1, 1, 'N', 'school', 20, 5, 0, 1, 0, 2, 7);",
+        )
+        .execute(&store.write)
+        .await
+        .expect("a held conference");
+
+        store.migrate().await.expect("the households migration");
+
+        let (purpose, household): (String, i64) =
+            sqlx::query_as("SELECT purpose, household FROM conference_booking WHERE id = 7")
+                .fetch_one(&store.write)
+                .await
+                .expect("the booking");
+        assert_eq!((purpose.as_str(), household), ("kept", 0));
+        let refs: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM conference_note WHERE booking_id = 7) + \
+             (SELECT COUNT(*) FROM conference_agreement WHERE booking_id = 7) + \
+             (SELECT COUNT(*) FROM conference_round WHERE from_booking_id = 7)",
+        )
+        .fetch_one(&store.write)
+        .await
+        .expect("references");
+        assert_eq!(refs, 3);
+        let dangling: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pragma_foreign_key_check")
+            .fetch_one(&store.write)
+            .await
+            .expect("check");
+        assert_eq!(dangling, 0);
+        // Foreign keys are on again on every connection: a note for no booking is refused.
+        for _ in 0..4 {
+            let on: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+                .fetch_one(&store.write)
+                .await
+                .expect("pragma");
+            assert_eq!(on, 1);
+        }
+        // One conference per household now, still one per slot and household.
+        let household = |slot: i64, h: i64| {
+            sqlx::query(
+                "INSERT INTO conference_booking (school_id, round_id, slot_id, pupil_id, \
+                 household, booked_by, booked_at) VALUES (1, 1, $1, 2, $2, 3, 0)",
+            )
+            .bind(slot)
+            .bind(h)
+        };
+        household(2, 1)
+            .execute(&store.write)
+            .await
+            .expect("household 1");
+        household(3, 2)
+            .execute(&store.write)
+            .await
+            .expect("household 2");
+        assert!(household(3, 1).execute(&store.write).await.is_err());
+        // Migrating again changes nothing.
+        store.migrate().await.expect("again");
+    }
 }

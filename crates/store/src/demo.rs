@@ -421,7 +421,7 @@ impl Store {
                     // live apart, in a second household; `pupil4`'s second parent keeps
                     // information-only access, the others share custody (full access in both
                     // homes), so that conferences can be booked apart (CON-1).
-                    let two_households = special == Some(4) || (p > per_class && p % 53 == 4);
+                    let two_households = special == Some(4) || (p > per_class && p % 53 == 9);
                     if two_households || rng.chance(85) || special.is_some() {
                         second_guardians.push(NewPerson {
                             key: String::new(),
@@ -508,7 +508,9 @@ impl Store {
             g.email = Some(format!("guardian{guardian_no}@{}", names.mail_domain));
             g.phone = Some(phone(&mut rng, guardian_no as u64));
             persons.push(g);
-            families[f].guardians.push((persons.len() - 1, access, household));
+            families[f]
+                .guardians
+                .push((persons.len() - 1, access, household));
         }
 
         let total = (persons.len() * 3 + options.pupils as usize * 3) as u64;
@@ -726,7 +728,13 @@ impl Store {
         insert_rows(
             &mut tx,
             "guardianship",
-            &["school_id", "guardian_id", "pupil_id", "access", "household"],
+            &[
+                "school_id",
+                "guardian_id",
+                "pupil_id",
+                "access",
+                "household",
+            ],
             &guardianships,
         )
         .await?;

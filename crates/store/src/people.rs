@@ -60,6 +60,8 @@ pub struct Contact {
 pub struct Guardian {
     pub person: PersonName,
     pub access: Access,
+    /// The child's household the guardian belongs to (1, or 2 for a second home).
+    pub household: i64,
     pub contact: Contact,
     pub home_language: Option<String>,
     pub interpreter: Option<InterpreterNeed>,
@@ -118,7 +120,8 @@ pub struct Me {
     pub language: Option<Lang>,
 }
 
-const GUARDIAN_COLUMNS: &str = "g.pupil_id, g.access, p.id, p.given_name, p.family_name, p.email, \
+const GUARDIAN_COLUMNS: &str =
+    "g.pupil_id, g.access, g.household, p.id, p.given_name, p.family_name, p.email, \
      p.phone, p.address, p.contact_protected, p.home_language, p.interpreter_language, \
      p.interpreter_dialect, p.interpreter_gender";
 
@@ -138,6 +141,7 @@ fn guardian_from_row(row: &AnyRow) -> Result<(PersonId, Guardian)> {
         Guardian {
             person: PersonName::from_row(row, "")?,
             access: parse(row.try_get("access")?)?,
+            household: row.try_get("household")?,
             contact: Contact {
                 email: row.try_get("email")?,
                 phone: row.try_get("phone")?,

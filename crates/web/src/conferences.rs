@@ -2683,8 +2683,8 @@ async fn api_book_common(
         in_round,
         req.household,
     )
-        .await?
-        .map_err(WebError::from)?;
+    .await?
+    .map_err(WebError::from)?;
     let status = match booked {
         Booked::New(_) => StatusCode::CREATED,
         Booked::Moved(_) => StatusCode::OK,

@@ -3,12 +3,10 @@
 -- to household 1 or 2 of each child; a booking carries the household it is for, 0 for the whole
 -- family. The pupil's uniqueness in a round becomes (round, pupil, household).
 --
--- SQLite cannot drop a table constraint: the booking table is rebuilt. This runs outside the
--- migrator's transaction so that foreign keys can be switched off for the rebuild (the
--- documented procedure: https://www.sqlite.org/lang_altertable.html#otheralter); the rebuild
--- itself is one transaction, and `foreign_key_check` proves nothing dangles before it commits.
-PRAGMA foreign_keys = OFF;
-BEGIN;
+-- SQLite cannot drop a table constraint: the booking table is rebuilt. `Store::migrate` runs
+-- this file by itself with foreign keys switched off, in one transaction that also records the
+-- migration, and checks `foreign_key_check` before it commits (the documented procedure:
+-- https://www.sqlite.org/lang_altertable.html#otheralter).
 
 ALTER TABLE guardianship ADD COLUMN household INTEGER NOT NULL DEFAULT 1 CHECK (household BETWEEN 1 AND 9);
 ALTER TABLE conference_round ADD COLUMN households_apart INTEGER NOT NULL DEFAULT 0;
@@ -50,7 +48,3 @@ FROM conference_booking;
 DROP TABLE conference_booking;
 ALTER TABLE conference_booking_new RENAME TO conference_booking;
 CREATE INDEX conference_booking_pupil ON conference_booking (school_id, pupil_id);
-
-PRAGMA foreign_key_check;
-COMMIT;
-PRAGMA foreign_keys = ON;
