@@ -73,6 +73,7 @@ pub async fn open_rounds(store: &Store, school_id: SchoolId) -> Result<(usize, u
                     slots: &slots,
                     pupil_id: None,
                     from_booking_id: None,
+                    households_apart: false,
                 })
                 .await;
             match made {

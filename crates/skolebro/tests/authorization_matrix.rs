@@ -2702,6 +2702,7 @@ async fn conference_cast(
                 slots: &slots,
                 pupil_id: None,
                 from_booking_id: None,
+                households_apart: false,
             })
             .await
             .expect("round");
@@ -2725,6 +2726,7 @@ async fn conference_cast(
             round_id: rounds[0],
             slot_id: slots_a[0].id,
             pupil_id: pupil,
+            household: 0,
             booked_by: teacher,
             needs: &needs,
             pupil_attends: true,
@@ -2799,6 +2801,7 @@ async fn round_b_booking(app: &TestApp, c: &ConferenceCast, filled: bool) -> Opt
                     round_id: c.round_b,
                     slot_id: c.slot_b,
                     pupil_id: c.pupil,
+                    household: 0,
                     booked_by: c.teacher,
                     needs: &Default::default(),
                     pupil_attends: true,

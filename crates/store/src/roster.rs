@@ -46,10 +46,11 @@ enum Col {
     Protected,
     Language,
     Interpreter,
+    Household,
 }
 
 impl Col {
-    const ALL: [Col; 14] = [
+    const ALL: [Col; 15] = [
         Col::Type,
         Col::Key,
         Col::GivenName,
@@ -64,6 +65,7 @@ impl Col {
         Col::Protected,
         Col::Language,
         Col::Interpreter,
+        Col::Household,
     ];
 
     fn name(self) -> &'static str {
@@ -82,6 +84,7 @@ impl Col {
             Col::Protected => "protected",
             Col::Language => "language",
             Col::Interpreter => "interpreter",
+            Col::Household => "household",
         }
     }
 
@@ -204,6 +207,8 @@ pub struct PersonRow {
     pub classes: Vec<(String, bool)>,
     /// A guardian's pupils, by key, with the access to each.
     pub pupils: Vec<(String, Access)>,
+    /// A guardian's household for their pupils: 2 for a child's second home (CON-1).
+    pub household: Update<i64>,
 }
 
 /// The good lines of a roster file.
@@ -228,7 +233,7 @@ impl Roster {
 
 /// Where each known column is in the file.
 struct Columns {
-    position: [Option<usize>; 14],
+    position: [Option<usize>; 15],
     names: Vec<String>,
 }
 
@@ -422,7 +427,7 @@ fn parse_header(header: &csv::ByteRecord) -> Result<Columns, Vec<String>> {
             }
         }
     }
-    let mut position = [None; 14];
+    let mut position = [None; 15];
     for (i, name) in names.iter().enumerate() {
         if name.is_empty() {
             // A column without a name (spreadsheets add them); its cells must stay empty.
@@ -600,6 +605,7 @@ fn parse_class(cells: &Cells<'_>, key: &str, reasons: &mut Vec<String>) -> Optio
             Col::Protected,
             Col::Language,
             Col::Interpreter,
+            Col::Household,
         ],
         reasons,
     );
@@ -648,8 +654,23 @@ fn parse_person(
 ) -> Option<Parsed> {
     unused(cells, kind, &[Col::Grade], reasons);
     if kind != Kind::Guardian {
-        unused(cells, kind, &[Col::Pupils], reasons);
+        unused(cells, kind, &[Col::Pupils, Col::Household], reasons);
     }
+    // Empty in a file that has the column: the first household.
+    let household = match cells.get(Col::Household) {
+        None => Update::Keep,
+        Some("") => Update::Set(1),
+        Some(v) => match v.parse::<i64>() {
+            Ok(h @ 1..=2) => Update::Set(h),
+            _ => {
+                reasons.push(format!(
+                    "bad household {:?} (1, or 2 for the child's second home)",
+                    v.chars().take(40).collect::<String>()
+                ));
+                Update::Keep
+            }
+        },
+    };
     let mut name = |col: Col| {
         let v = cells.text(col);
         if v.is_empty() {
@@ -819,6 +840,7 @@ fn parse_person(
         interpreter,
         classes,
         pupils,
+        household,
     }))
 }
 
@@ -901,7 +923,8 @@ pub struct Existing {
     /// Each pupil's classes of the current school year.
     pub enrolments: HashMap<i64, Vec<i64>>,
     /// (guardian, pupil) → access.
-    pub guardianships: HashMap<(i64, i64), Access>,
+    /// (guardian, pupil) → (access, household).
+    pub guardianships: HashMap<(i64, i64), (Access, i64)>,
     /// (class, person) → contact teacher, for classes of the current school year.
     pub class_staff: HashMap<(i64, i64), bool>,
 }
@@ -990,8 +1013,8 @@ pub struct Plan {
     accounts: Vec<(Ref, String)>,
     unenrol: Vec<(i64, i64)>,
     enrol: Vec<(Ref, Ref)>,
-    new_guardianships: Vec<(Ref, Ref, Access)>,
-    changed_guardianships: Vec<(i64, i64, Access)>,
+    new_guardianships: Vec<(Ref, Ref, Access, i64)>,
+    changed_guardianships: Vec<(i64, i64, Access, i64)>,
     new_class_staff: Vec<(Ref, Ref, bool)>,
     changed_class_staff: Vec<(i64, i64, bool)>,
     pub summary: ImportSummary,
@@ -1195,19 +1218,32 @@ pub fn plan(roster: &Roster, existing: &Existing) -> (Plan, Vec<LineError>) {
                     let c = &mut plan.summary.guardianships;
                     match (&me, &pupil) {
                         (Ref::Id(g), Ref::Id(p)) => match existing.guardianships.get(&(*g, *p)) {
-                            Some(a) if a == access => c.unchanged += 1,
-                            Some(_) => {
-                                c.updated += 1;
-                                plan.changed_guardianships.push((*g, *p, *access));
+                            Some(&(a, h)) => {
+                                let household = row.household.clone().apply(h);
+                                if a == *access && h == household {
+                                    c.unchanged += 1;
+                                } else {
+                                    c.updated += 1;
+                                    plan.changed_guardianships
+                                        .push((*g, *p, *access, household));
+                                }
                             }
                             None => {
                                 c.new += 1;
-                                plan.new_guardianships.push((me.clone(), pupil, *access));
+                                let household = row.household.clone().apply(1);
+                                plan.new_guardianships.push((
+                                    me.clone(),
+                                    pupil,
+                                    *access,
+                                    household,
+                                ));
                             }
                         },
                         _ => {
                             c.new += 1;
-                            plan.new_guardianships.push((me.clone(), pupil, *access));
+                            let household = row.household.clone().apply(1);
+                            plan.new_guardianships
+                                .push((me.clone(), pupil, *access, household));
                         }
                     }
                 }
@@ -1377,11 +1413,13 @@ async fn load_existing(
             .or_default()
             .push(row.try_get("class_id")?);
     }
-    for row in
-        sqlx::query("SELECT guardian_id, pupil_id, access FROM guardianship WHERE school_id = $1")
-            .bind(school_id.0)
-            .fetch_all(&mut *conn)
-            .await?
+    for row in sqlx::query(
+        "SELECT guardian_id, pupil_id, access, household FROM guardianship \
+             WHERE school_id = $1",
+    )
+    .bind(school_id.0)
+    .fetch_all(&mut *conn)
+    .await?
     {
         let access: String = row.try_get("access")?;
         let access: Access = access
@@ -1389,7 +1427,7 @@ async fn load_existing(
             .map_err(|e| StoreError::Other(format!("bad stored value: {e}")))?;
         existing.guardianships.insert(
             (row.try_get("guardian_id")?, row.try_get("pupil_id")?),
-            access,
+            (access, row.try_get("household")?),
         );
     }
     for row in sqlx::query(
@@ -1637,31 +1675,39 @@ async fn apply(
     let rows = plan
         .new_guardianships
         .iter()
-        .map(|(g, p, access)| {
+        .map(|(g, p, access, household)| {
             Ok(vec![
                 school.into(),
                 person(g)?.into(),
                 person(p)?.into(),
                 access.as_str().into(),
+                (*household).into(),
             ])
         })
         .collect::<Result<Vec<_>, ImportError>>()?;
     insert_rows(
         conn,
         "guardianship",
-        &["school_id", "guardian_id", "pupil_id", "access"],
+        &[
+            "school_id",
+            "guardian_id",
+            "pupil_id",
+            "access",
+            "household",
+        ],
         &rows,
     )
     .await?;
-    for (g, p, access) in &plan.changed_guardianships {
+    for (g, p, access, household) in &plan.changed_guardianships {
         sqlx::query(
-            "UPDATE guardianship SET access = $1 WHERE guardian_id = $2 AND pupil_id = $3 \
-             AND school_id = $4",
+            "UPDATE guardianship SET access = $1, household = $5 WHERE guardian_id = $2 \
+             AND pupil_id = $3 AND school_id = $4",
         )
         .bind(access.as_str())
         .bind(*g)
         .bind(*p)
         .bind(school)
+        .bind(*household)
         .execute(&mut *conn)
         .await?;
     }
@@ -2029,7 +2075,7 @@ guardian,G-1,A,B,,,P-1;P-1:info,,,,,,,
             },
         );
         e.enrolments.insert(100, vec![10]);
-        e.guardianships.insert((200, 100), Access::Full);
+        e.guardianships.insert((200, 100), (Access::Full, 1));
         e.usernames.insert("taken".into(), 999);
         e
     }
@@ -2118,6 +2164,38 @@ guardian,G-1,Mette,Jensen,,,P-1;P-2:info,mette,mette@example.dk,,,,en,
         );
         assert_eq!(s.accounts, 1);
         assert!(plan.changed_persons.is_empty());
+    }
+
+    #[test]
+    fn a_household_column_moves_a_guardian_to_the_second_home() {
+        let with = |body: &str| {
+            let header = HEADER.replace("interpreter\n", "interpreter,household\n");
+            parse(format!("{header}{body}").as_bytes())
+        };
+        let (roster, errors) = with("guardian,G-1,Mette,Jensen,,,P-1,mette,,,,,,,2\n");
+        assert_eq!(errors, vec![]);
+        let (plan, errors) = plan(&roster, &existing_school());
+        assert_eq!(errors, vec![]);
+        assert_eq!(plan.summary.guardianships.updated, 1);
+        assert_eq!(
+            plan.changed_guardianships,
+            vec![(200, 100, Access::Full, 2)]
+        );
+        // Without the column, the household stays as it is.
+        let roster = parse_ok("guardian,G-1,Mette,Jensen,,,P-1,mette,mette@example.dk,,,,,\n");
+        let (unchanged, _) = super::plan(&roster, &existing_school());
+        assert!(unchanged.changed_guardianships.is_empty());
+        // Only 1 or 2, and only for guardians.
+        let (_, errors) = with("guardian,G-1,Mette,Jensen,,,P-1,mette,,,,,,,3\n");
+        assert!(
+            errors[0].reason.contains("bad household \"3\""),
+            "{errors:?}"
+        );
+        let (_, errors) = with("pupil,P-9,Ida,Jensen,1.A,,,,,,,,,,2\n");
+        assert!(
+            errors[0].reason.contains("column household is not used"),
+            "{errors:?}"
+        );
     }
 
     #[test]
