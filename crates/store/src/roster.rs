@@ -391,7 +391,7 @@ pub fn parse(input: &[u8]) -> (Roster, Vec<LineError>) {
                 }
                 person_keys.entry(person.key.clone()).or_insert(line);
                 if ok {
-                    roster.persons.push(person);
+                    roster.persons.push(*person);
                 }
             }
         }
@@ -469,7 +469,8 @@ enum Parsed {
         name: String,
         grade: i64,
     },
-    Person(PersonRow),
+    // Boxed: a person line is far larger than a class line.
+    Person(Box<PersonRow>),
 }
 
 /// Why a line is bad, with what it named so that references to it are not reported again.
@@ -825,7 +826,7 @@ fn parse_person(
         }
         Kind::Class => {}
     }
-    Some(Parsed::Person(PersonRow {
+    Some(Parsed::Person(Box::new(PersonRow {
         line: 0,
         kind,
         key: key.to_owned(),
@@ -841,7 +842,7 @@ fn parse_person(
         classes,
         pupils,
         household,
-    }))
+    })))
 }
 
 fn parse_bool(v: &str) -> Option<bool> {
