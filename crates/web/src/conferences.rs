@@ -655,17 +655,31 @@ async fn participation_of(
     ))
 }
 
+/// What a booking asks for, from the page or the API.
+struct BookingAsk<'a> {
+    slot_id: i64,
+    pupil_id: i64,
+    needs: &'a NeedsRequest,
+    /// The round the slot must belong to, when the request names one.
+    in_round: Option<i64>,
+    /// Staff in a round booked apart: the household.
+    household: Option<i64>,
+}
+
 /// Books `slot_id` for a pupil, or moves the pupil's booking in that round to it.
 async fn book(
     state: &AppState,
     viewer: &Viewer,
     me: &SignedIn,
-    slot_id: i64,
-    pupil_id: i64,
-    needs: &NeedsRequest,
-    in_round: Option<i64>,
-    household: Option<i64>,
+    ask: BookingAsk<'_>,
 ) -> Res<Result<Booked, Refusal>> {
+    let BookingAsk {
+        slot_id,
+        pupil_id,
+        needs,
+        in_round,
+        household,
+    } = ask;
     let school = me.actor.school_id;
     let slot = state
         .store
@@ -2173,20 +2187,17 @@ async fn book_form(
             ..NeedsRequest::default()
         }
     };
-    match book(
-        &state,
-        &viewer,
-        me,
+    let ask = BookingAsk {
         slot_id,
         pupil_id,
-        &needs,
-        Some(round.id),
-        form.household
+        needs: &needs,
+        in_round: Some(round.id),
+        household: form
+            .household
             .as_deref()
             .and_then(|h| h.trim().parse().ok()),
-    )
-    .await?
-    {
+    };
+    match book(&state, &viewer, me, ask).await? {
         Ok(b) => Ok(Redirect::to(&format!("/conferences/bookings/{}", b.id())).into_response()),
         Err(r) => render_round(&state, &viewer, me, &round, Some(r), false).await,
     }
@@ -2673,18 +2684,16 @@ async fn api_book_common(
 ) -> Res<(StatusCode, Json<BookingCreated>)> {
     let me = viewer.require()?;
     let needs = req.needs.clone().unwrap_or_default();
-    let booked = book(
-        state,
-        viewer,
-        me,
+    let ask = BookingAsk {
         slot_id,
-        req.pupil_id,
-        &needs,
+        pupil_id: req.pupil_id,
+        needs: &needs,
         in_round,
-        req.household,
-    )
-    .await?
-    .map_err(WebError::from)?;
+        household: req.household,
+    };
+    let booked = book(state, viewer, me, ask)
+        .await?
+        .map_err(WebError::from)?;
     let status = match booked {
         Booked::New(_) => StatusCode::CREATED,
         Booked::Moved(_) => StatusCode::OK,
