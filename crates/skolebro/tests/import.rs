@@ -377,6 +377,31 @@ async fn importing_again_changes_nothing_and_then_updates_what_changed(app: Test
         "info"
     );
     assert_eq!(class["pupils"].as_array().map(Vec::len), Some(3));
+    assert_eq!(guardian(ida, "Jonas Vang")["household"], 1);
+
+    // Jonas lives in the children's second home: a household column says so, and only that.
+    let mut lines = changed.lines();
+    let header = lines.next().expect("header");
+    let mut with_household = format!("{header},household\n");
+    for line in lines {
+        let cell = if line.starts_with("guardian,G-2002,") {
+            "2"
+        } else {
+            ""
+        };
+        with_household.push_str(&format!("{line},{cell}\n"));
+    }
+    let (_dir, path) = write_file(with_household.as_bytes());
+    let r = import(&app, &path, &[]).await;
+    assert!(r.ok, "{r:?}");
+    assert_prints(&r, &["guardianships: 0 new, 2 updated, 4 unchanged"]);
+    let (_, class) = app
+        .api_get(Some(&signe), &format!("/api/v1/classes/{class_7b}"))
+        .await;
+    let ida = pupil(&class, "Ida Holm");
+    assert_eq!(guardian(ida, "Jonas Vang")["household"], 2);
+    assert_eq!(guardian(ida, "Mette Holm")["household"], 1);
+    assert_eq!(guardian(ida, "Jonas Vang")["access"], "full");
     app.stop().await;
 }
 

@@ -37,6 +37,8 @@ pub struct GuardianView {
     /// `full`, `info` or `none` (PEO-2).
     #[schema(value_type = String, example = "full")]
     pub access: Access,
+    /// The child's home the guardian belongs to: 1, or 2 for a second home.
+    pub household: i64,
     /// Whether the guardian's contact details are protected (PEO-3). When they are, `contact`
     /// is present only for the school's responsible staff.
     pub protected: bool,
@@ -97,6 +99,7 @@ async fn guardian_views(
             id: g.person.id.0,
             name: g.person.full(),
             access: g.access,
+            household: g.household,
             protected: g.contact.protected,
             contact: shown.then(|| ContactView {
                 email: g.contact.email.clone(),
