@@ -964,7 +964,72 @@ async fn event_reminders_reach_the_invited_once(app: TestApp) {
     assert_eq!(again.sent, 0, "{again:?}");
 }
 
+/// MSG-5/MSG-8: a scheduled post is announced when it goes live, not when it is written, and
+/// once.
+async fn a_scheduled_post_is_announced_when_it_goes_live(app: TestApp) {
+    if !smtp_tests_can_run("a_scheduled_post_is_announced_when_it_goes_live") {
+        return;
+    }
+    let port = free_port();
+    let sink = SmtpSink::start(port).await;
+    let school = app
+        .store
+        .first_school()
+        .await
+        .expect("school")
+        .expect("exists")
+        .id;
+    let class = app
+        .store
+        .pupil_detail(school, app.id_of("pupil1").await)
+        .await
+        .expect("pupil")
+        .expect("exists")
+        .classes[0]
+        .id
+        .0;
+    let live = next(Weekday::Wednesday, 9, 0);
+    let r = app
+        .client()
+        .post(app.url("/api/v1/posts"))
+        .bearer_auth(app.token("teacher1").await)
+        .json(
+            &json!({"audience": {"class": class}, "title": "Juleklip i klassen",
+                      "body": "Tag en saks med.", "publish_at": live.to_string()}),
+        )
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 201, "the post is scheduled");
+
+    let w = worker(&app, Some(port));
+    let before = w.run_once(plus(live, -3600)).await.expect("step");
+    assert_eq!(before.sent, 0, "not announced before it is out: {before:?}");
+    let after = w.run_once(plus(live, 3600)).await.expect("step");
+    assert!(after.sent >= 1, "{after:?}");
+    let mails = sink.wait_for(after.sent, 5).await;
+    let to: Vec<String> = mails
+        .iter()
+        .filter(|m| {
+            m["subject"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Juleklip i klassen")
+        })
+        .flat_map(|m| m["rcpt_tos"].as_array().cloned().unwrap_or_default())
+        .filter_map(|a| a.as_str().map(str::to_owned))
+        .collect();
+    assert!(to.contains(&"guardian1@example.dk".to_owned()), "{to:?}");
+    assert!(
+        !to.iter().any(|a| a.starts_with("teacher1@")),
+        "the author: {to:?}"
+    );
+    let again = w.run_once(plus(live, 3900)).await.expect("step");
+    assert_eq!(again.sent, 0, "announced once: {again:?}");
+}
+
 on_both_databases!(
+    a_scheduled_post_is_announced_when_it_goes_live,
     event_reminders_reach_the_invited_once,
     mail_reaches_each_recipient_alone,
     sensitive_message_mail_has_no_content,

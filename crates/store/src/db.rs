@@ -120,6 +120,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "conference_households",
         include_str!("../migrations/sqlite/0013_conference_households.sql"),
     ),
+    (
+        14,
+        "post_announcements",
+        include_str!("../migrations/sqlite/0014_post_announcements.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -186,6 +191,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         13,
         "conference_households",
         include_str!("../migrations/postgres/0013_conference_households.sql"),
+    ),
+    (
+        14,
+        "post_announcements",
+        include_str!("../migrations/postgres/0014_post_announcements.sql"),
     ),
 ];
 

@@ -264,11 +264,12 @@ impl Store {
             Audience::Grade(g) => (None, Some(g)),
             Audience::Staff | Audience::School => (None, None),
         };
+        let out_now = post.publish_at <= crate::now();
         let mut tx = self.write.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO post (school_id, author_id, audience, class_id, grade, title, body, \
-             acknowledge, emergency, pinned, publish_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11) RETURNING id",
+             acknowledge, emergency, pinned, publish_at, created_at, announce_due) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12) RETURNING id",
         )
         .bind(post.school_id.0)
         .bind(post.author_id.0)
@@ -281,28 +282,83 @@ impl Store {
         .bind(post.emergency as i64)
         .bind(post.publish_at)
         .bind(post.created_at)
+        // A scheduled post is announced by the worker when it goes live.
+        .bind(i64::from(post.announce && !out_now))
         .fetch_one(&mut *tx)
         .await?;
-        if post.announce && post.publish_at <= crate::now() {
-            let readers = readers_to_notify(&mut tx, post.school_id, post.audience).await?;
-            let notices: Vec<Notification> = readers
-                .into_iter()
-                .filter(|p| *p != post.author_id)
-                .map(|person_id| Notification {
+        if post.announce && out_now {
+            announce_in(
+                &mut tx,
+                &Announced {
+                    id,
                     school_id: post.school_id,
-                    person_id,
-                    kind: NotifyKind::Post,
-                    subject: post.title.to_owned(),
+                    author_id: post.author_id,
+                    audience: post.audience,
+                    title: post.title.to_owned(),
                     body: post.body.to_owned(),
-                    link: format!("/posts/{id}"),
-                    sensitive: false,
                     emergency: post.emergency,
-                })
-                .collect();
-            crate::notify::enqueue_in(&mut tx, &notices).await?;
+                },
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Announces the scheduled posts whose time has come, at most `limit` of them: each post's
+    /// notices are written in the transaction that clears its mark, so a post is announced
+    /// once even when two workers run. Returns how many posts were announced.
+    pub async fn announce_due_posts(&self, now: i64, limit: i64) -> Result<usize> {
+        let due: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM post WHERE announce_due = 1 AND publish_at <= $1 \
+             ORDER BY publish_at, id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.write)
+        .await?;
+        let mut announced = 0;
+        for id in due {
+            let mut tx = self.write.begin().await?;
+            let claimed =
+                sqlx::query("UPDATE post SET announce_due = 0 WHERE id = $1 AND announce_due = 1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            if claimed == 0 {
+                continue;
+            }
+            let row = sqlx::query(
+                "SELECT school_id, author_id, audience, class_id, grade, title, body, emergency \
+                 FROM post WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let kind: String = row.try_get("audience")?;
+            let audience =
+                Audience::from_parts(&kind, row.try_get("class_id")?, row.try_get("grade")?)
+                    .ok_or_else(|| {
+                        StoreError::Other(format!("post {id}: bad audience {kind:?}"))
+                    })?;
+            announce_in(
+                &mut tx,
+                &Announced {
+                    id,
+                    school_id: SchoolId(row.try_get("school_id")?),
+                    author_id: PersonId(row.try_get("author_id")?),
+                    audience,
+                    title: row.try_get("title")?,
+                    body: row.try_get("body")?,
+                    emergency: row.try_get::<i64, _>("emergency")? != 0,
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            announced += 1;
+        }
+        Ok(announced)
     }
 
     /// The classes a post's audience covers: the class, every class of the grade, or none (the
@@ -792,6 +848,38 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// A post to announce to its readers.
+struct Announced {
+    id: i64,
+    school_id: SchoolId,
+    author_id: PersonId,
+    audience: Audience,
+    title: String,
+    body: String,
+    emergency: bool,
+}
+
+/// Writes a notice of `post` for each of its readers but its author (MSG-8). An emergency
+/// post's notices go at once and by SMS as well, whatever each reader chose.
+async fn announce_in(conn: &mut sqlx::AnyConnection, post: &Announced) -> Result<()> {
+    let readers = readers_to_notify(conn, post.school_id, post.audience).await?;
+    let notices: Vec<Notification> = readers
+        .into_iter()
+        .filter(|p| *p != post.author_id)
+        .map(|person_id| Notification {
+            school_id: post.school_id,
+            person_id,
+            kind: NotifyKind::Post,
+            subject: post.title.clone(),
+            body: post.body.clone(),
+            link: format!("/posts/{}", post.id),
+            sensitive: false,
+            emergency: post.emergency,
+        })
+        .collect();
+    crate::notify::enqueue_in(conn, &notices).await
 }
 
 /// The people a post's (or an event's) notice goes to: the guardians (custody or information)

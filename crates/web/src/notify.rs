@@ -218,6 +218,9 @@ impl Worker {
         self.store
             .announce_due_meeting_reminders(now.as_second(), BATCH)
             .await?;
+        self.store
+            .announce_due_posts(now.as_second(), BATCH)
+            .await?;
         let channel = if self.config.mailer.is_some() {
             None
         } else {
