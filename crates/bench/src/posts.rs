@@ -137,6 +137,7 @@ async fn measure(args: &PostsArgs, url: &str) -> Result<(), String> {
         store
             .create_post(&NewPost {
                 announce: true,
+                images: &[],
                 school_id: school,
                 author_id: leader,
                 audience: Audience::School,

@@ -514,6 +514,7 @@ async fn lists_page_by_cursor_and_pins_stay_on_top(app: TestApp) {
         app.store
             .create_post(&skolebro_store::posts::NewPost {
                 announce: false,
+                images: &[],
                 school_id: school,
                 author_id: leader,
                 audience: skolebro_store::posts::Audience::School,

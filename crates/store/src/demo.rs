@@ -860,6 +860,7 @@ impl Store {
         ] {
             self.create_post(&crate::posts::NewPost {
                 announce: false,
+                images: &[],
                 school_id: SchoolId(school_id),
                 author_id: PersonId(author),
                 audience,

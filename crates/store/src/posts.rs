@@ -36,6 +36,8 @@ pub struct NewPost<'a> {
     /// Announce it through the outbox (MSG-8) when it is out now; demo and history posts are
     /// not announced.
     pub announce: bool,
+    /// Its images, already in the file store: their rows are written with the post's.
+    pub images: &'a [NewAttachment],
 }
 
 /// A post as one reader sees it.
@@ -253,8 +255,7 @@ impl Store {
         self.refresh_statistics().await
     }
 
-    /// Writes a post: one row in one transaction, whoever its audience.
-    /// Stores a post and, when it is out now, a notice for each of its readers in the same
+    /// Stores a post with its images and, when it is out now, a notice for each of its readers in the same
     /// transaction (MSG-8): the post is one row whatever the audience; the notices are one
     /// multi-row insert per few hundred readers. An emergency post's notices go at once and by
     /// SMS as well, whatever each reader chose.
@@ -285,6 +286,36 @@ impl Store {
         // A scheduled post is announced by the worker when it goes live.
         .bind(i64::from(post.announce && !out_now))
         .fetch_one(&mut *tx)
+        .await?;
+        let images: Vec<Vec<Val>> = post
+            .images
+            .iter()
+            .map(|image| {
+                vec![
+                    post.school_id.0.into(),
+                    id.into(),
+                    image.file_name.clone().into(),
+                    image.content_type.clone().into(),
+                    image.size.into(),
+                    image.sha256.clone().into(),
+                    post.created_at.into(),
+                ]
+            })
+            .collect();
+        insert_rows(
+            &mut tx,
+            "post_image",
+            &[
+                "school_id",
+                "post_id",
+                "file_name",
+                "content_type",
+                "size",
+                "sha256",
+                "created_at",
+            ],
+            &images,
+        )
         .await?;
         if post.announce && out_now {
             announce_in(

@@ -158,7 +158,8 @@ async fn create_post(
             tr.t1("posts-error-images", "count", rules::MAX_IMAGES),
         )));
     }
-    // Files first (content-addressed; an orphan is harmless), then the rows.
+    // Files first (content-addressed; an orphan is harmless), then the post with its image
+    // rows in one transaction.
     let stored = store_files(state, images).await?;
     let id = state
         .store
@@ -173,11 +174,9 @@ async fn create_post(
             emergency: input.emergency,
             publish_at,
             created_at: at,
+            images: &stored,
         })
         .await?;
-    for image in &stored {
-        state.store.add_post_image(school_id, id, image, at).await?;
-    }
     Ok(Ok(id))
 }
 
