@@ -74,6 +74,7 @@ pub async fn open_rounds(store: &Store, school_id: SchoolId) -> Result<(usize, u
                     pupil_id: None,
                     from_booking_id: None,
                     households_apart: false,
+                    notices: &[],
                 })
                 .await;
             match made {

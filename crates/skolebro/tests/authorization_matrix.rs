@@ -2703,6 +2703,7 @@ async fn conference_cast(
                 pupil_id: None,
                 from_booking_id: None,
                 households_apart: false,
+                notices: &[],
             })
             .await
             .expect("round");
@@ -2730,6 +2731,7 @@ async fn conference_cast(
             booked_by: teacher,
             needs: &needs,
             pupil_attends: true,
+            notices: &[],
         })
         .await
         .expect("booking")
@@ -2751,6 +2753,7 @@ async fn conference_cast(
             },
             true,
             teacher,
+            &[],
         )
         .await
         .expect("notes");
@@ -2789,7 +2792,7 @@ async fn round_b_booking(app: &TestApp, c: &ConferenceCast, filled: bool) -> Opt
         (Some(b), true) => Some(b.id),
         (Some(b), false) => {
             app.store
-                .cancel_booking(c.school, b.id)
+                .cancel_booking(c.school, b.id, &[])
                 .await
                 .expect("cancel");
             None
@@ -2805,6 +2808,7 @@ async fn round_b_booking(app: &TestApp, c: &ConferenceCast, filled: bool) -> Opt
                     booked_by: c.teacher,
                     needs: &Default::default(),
                     pupil_attends: true,
+                    notices: &[],
                 })
                 .await
                 .expect("book")

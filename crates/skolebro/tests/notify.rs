@@ -1028,7 +1028,137 @@ async fn a_scheduled_post_is_announced_when_it_goes_live(app: TestApp) {
     assert_eq!(again.sent, 0, "announced once: {again:?}");
 }
 
+/// MSG-8 for conferences: the families hear of a new round, of a time staff booked for them
+/// and of a shared summary (never its text); the one who acts is not told of their own act.
+async fn families_hear_of_rounds_bookings_and_summaries(app: TestApp) {
+    if !smtp_tests_can_run("families_hear_of_rounds_bookings_and_summaries") {
+        return;
+    }
+    let port = free_port();
+    let sink = SmtpSink::start(port).await;
+    let school = app
+        .store
+        .first_school()
+        .await
+        .expect("school")
+        .expect("exists")
+        .id;
+    let pupil2 = app.id_of("pupil2").await;
+    let class = app
+        .store
+        .pupil_detail(school, pupil2)
+        .await
+        .expect("pupil")
+        .expect("exists")
+        .classes[0]
+        .id
+        .0;
+    let teacher = app.token("teacher1").await;
+    let day = next(Weekday::Wednesday, 0, 0)
+        .to_zoned(TimeZone::get("Europe/Copenhagen").expect("tz"))
+        .date();
+    let r = app
+        .client()
+        .post(app.url(&format!("/api/v1/classes/{class}/conference-rounds")))
+        .bearer_auth(&teacher)
+        .json(
+            &json!({"title": "Samtaler før jul", "form": "school", "slot_minutes": 20,
+                      "days": [{"date": day.to_string(), "start": "14:00", "end": "15:00"}]}),
+        )
+        .send()
+        .await
+        .expect("round");
+    assert_eq!(r.status(), 201, "the round is planned");
+    let round = r.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let r = app
+        .client()
+        .get(app.url(&format!("/api/v1/conference-rounds/{round}")))
+        .bearer_auth(&teacher)
+        .send()
+        .await
+        .expect("round");
+    let slot = r.json::<Value>().await.expect("json")["slots"][0]["id"]
+        .as_i64()
+        .expect("slot");
+    // Staff book for guardian2's child (the initiative duty).
+    let r = app
+        .client()
+        .post(app.url(&format!("/api/v1/conference-slots/{slot}/booking")))
+        .bearer_auth(&teacher)
+        .json(&json!({"pupil": pupil2.0}))
+        .send()
+        .await
+        .expect("booking");
+    assert_eq!(r.status(), 201);
+    let booking = r.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let summary = "Et godt efterår med mange nye venner.";
+    let r = app
+        .client()
+        .put(app.url(&format!("/api/v1/bookings/{booking}/notes")))
+        .bearer_auth(&teacher)
+        .json(&json!({"summary": summary, "internal_note": "Kun for os.", "share": true}))
+        .send()
+        .await
+        .expect("notes");
+    assert_eq!(r.status(), 200, "the summary is shared");
+
+    let w = worker(&app, Some(port));
+    let report = w
+        .run_once(next(Weekday::Wednesday, 10, 0))
+        .await
+        .expect("step");
+    let mails = sink.wait_for(report.sent, 5).await;
+    let to_of = |text: &str| -> Vec<String> {
+        mails
+            .iter()
+            .filter(|m| m["body"].as_str().unwrap_or_default().contains(text))
+            .flat_map(|m| m["rcpt_tos"].as_array().cloned().unwrap_or_default())
+            .filter_map(|a| a.as_str().map(str::to_owned))
+            .collect()
+    };
+    let round_told = to_of("Book en tid senest");
+    assert!(
+        round_told.contains(&"guardian1@example.dk".to_owned()),
+        "{round_told:?}"
+    );
+    assert!(
+        round_told.contains(&"guardian2@example.dk".to_owned()),
+        "{round_told:?}"
+    );
+    assert!(
+        !round_told.iter().any(|a| a.starts_with("teacher1@")),
+        "{round_told:?}"
+    );
+    let booked_told = to_of("Samtalen om");
+    assert!(
+        booked_told.contains(&"guardian2@example.dk".to_owned()),
+        "{booked_told:?}"
+    );
+    assert!(
+        !booked_told.contains(&"guardian1@example.dk".to_owned()),
+        "{booked_told:?}"
+    );
+    let summary_told = to_of("Referatet fra samtalen");
+    assert!(
+        summary_told.contains(&"guardian2@example.dk".to_owned()),
+        "{summary_told:?}"
+    );
+    for m in &mails {
+        // ASCII parts of the notes: the raw mail may be quoted-printable.
+        let data = format!("{}\n{}\n{}", m["subject"], m["body"], m["raw"]);
+        assert!(
+            !data.contains("mange nye venner") && !data.contains("Kun for os"),
+            "no notes in mail: {data}"
+        );
+    }
+}
+
 on_both_databases!(
+    families_hear_of_rounds_bookings_and_summaries,
     a_scheduled_post_is_announced_when_it_goes_live,
     event_reminders_reach_the_invited_once,
     mail_reaches_each_recipient_alone,

@@ -19,6 +19,7 @@ use sqlx::Row;
 
 use crate::audit::{audit_in, AuditRow};
 use crate::db::{insert_rows, Val};
+use crate::notify::{enqueue_in, Notification};
 use crate::people::PersonName;
 use crate::{now, parse, Result, Store, StoreError};
 
@@ -67,6 +68,8 @@ pub struct NewRound<'a> {
     pub pupil_id: Option<PersonId>,
     pub from_booking_id: Option<i64>,
     pub households_apart: bool,
+    /// Notices of the new round (MSG-8), written in its transaction.
+    pub notices: &'a [Notification],
 }
 
 /// A slot with who booked it (names are for staff; the web layer leaves them out for families).
@@ -105,6 +108,8 @@ pub struct NewBooking<'a> {
     pub booked_by: PersonId,
     pub needs: &'a Needs,
     pub pupil_attends: bool,
+    /// Notices of the booking (MSG-8), written in its transaction.
+    pub notices: &'a [Notification],
 }
 
 /// What booking did.
@@ -447,6 +452,7 @@ impl Store {
             &slots,
         )
         .await?;
+        enqueue_in(&mut tx, new.notices).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -705,6 +711,7 @@ impl Store {
                 }
             }
         };
+        enqueue_in(&mut tx, new.notices).await?;
         tx.commit().await?;
         Ok(outcome)
     }
@@ -776,7 +783,12 @@ impl Store {
 
     /// Cancels a booking. Refused once the conference has notes or agreements: they are the
     /// record of a conference that took place.
-    pub async fn cancel_booking(&self, school_id: SchoolId, id: i64) -> Result<()> {
+    pub async fn cancel_booking(
+        &self,
+        school_id: SchoolId,
+        id: i64,
+        notices: &[Notification],
+    ) -> Result<()> {
         let mut tx = self.write.begin().await?;
         let kept: i64 = sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM conference_note WHERE booking_id = $1) + \
@@ -800,6 +812,7 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
+        enqueue_in(&mut tx, notices).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -986,6 +999,7 @@ impl Store {
         notes: &Notes,
         share: bool,
         writer: PersonId,
+        notices: &[Notification],
     ) -> Result<()> {
         let at = now();
         let mut tx = self.write.begin().await?;
@@ -1028,6 +1042,7 @@ impl Store {
             },
         )
         .await?;
+        enqueue_in(&mut tx, notices).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -788,6 +788,7 @@ impl Store {
             pupil_id: None,
             from_booking_id: None,
             households_apart: false,
+            notices: &[],
         })
         .await?;
         self.demo_calendar(

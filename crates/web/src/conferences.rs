@@ -22,13 +22,15 @@ use skolebro_domain::conferences::{
     self as rules, AgreementOwner, AgreementProblem, BookingProblem, Coverage, DayWindow, Form,
     Participation, PlanProblem, SlotPlan, TalkType,
 };
+use skolebro_domain::notify::NotifyKind;
 use skolebro_domain::people::InterpreterNeed;
 use skolebro_domain::profile::profile;
 use skolebro_domain::{may, Access, Action, ClassId, PersonId, Resource, Role};
 use skolebro_store::conferences::{
     Agreement, Booked, Booking, Needs, NewBooking, NewRound, Notes, Preparation, Round, SlotRow,
 };
-use skolebro_store::people::{ClassSummary, PersonName};
+use skolebro_store::notify::Notification;
+use skolebro_store::people::{ClassSummary, Guardian, PersonName};
 use skolebro_store::StoreError;
 use utoipa::ToSchema;
 
@@ -157,6 +159,48 @@ fn conference_resource(
         taking_part,
         household: (household > 0).then_some(household),
     }
+}
+
+/// The guardians told about a pupil's conference: custody or information, of the booking's
+/// household (0: every household).
+fn family_of(guardians: &[Guardian], household: i64) -> impl Iterator<Item = PersonId> + '_ {
+    guardians
+        .iter()
+        .filter(move |g| g.access != Access::None && (household == 0 || g.household == household))
+        .map(|g| g.person.id)
+}
+
+/// Texts for notices in the school's language: a notice is written once for people who may
+/// read different languages, and the worker frames it in each reader's.
+fn school_tr(me: &SignedIn) -> Tr {
+    Tr::new(me.school.locale)
+}
+
+/// Conference notices (MSG-8) to `people` but the one acting: the round's title and what
+/// happened, never notes.
+fn conference_notices(
+    me: &SignedIn,
+    mut people: Vec<PersonId>,
+    title: &str,
+    body: String,
+    link: String,
+) -> Vec<Notification> {
+    people.sort_by_key(|p| p.0);
+    people.dedup();
+    people
+        .into_iter()
+        .filter(|p| *p != me.actor.person_id)
+        .map(|person_id| Notification {
+            school_id: me.actor.school_id,
+            person_id,
+            kind: NotifyKind::Conference,
+            subject: title.to_owned(),
+            body: body.clone(),
+            link: link.clone(),
+            sensitive: false,
+            emergency: false,
+        })
+        .collect()
 }
 
 /// The household a booking in `round` is for: 0 when the family books together; in a round
@@ -480,6 +524,30 @@ async fn create_round(
             ))));
         }
     }
+    // The families are told of a new round; of a need-based one, only its pupil's.
+    let told: Vec<PersonId> = match need_based {
+        Some(n) => state
+            .store
+            .pupil_detail(me.actor.school_id, n.pupil)
+            .await?
+            .map(|p| family_of(&p.guardians, 0).collect())
+            .unwrap_or_default(),
+        None => state
+            .store
+            .class_guardians(me.actor.school_id, class.id)
+            .await?
+            .into_iter()
+            .map(|g| g.person.id)
+            .collect(),
+    };
+    let deadline_text = local_text(deadline.as_second(), &me.time_zone());
+    let notices = conference_notices(
+        me,
+        told,
+        &title,
+        school_tr(me).t1("conferences-notice-round", "deadline", deadline_text),
+        "/conferences".into(),
+    );
     let stored = state
         .store
         .create_round(&NewRound {
@@ -498,6 +566,7 @@ async fn create_round(
             from_booking_id: need_based.map(|n| n.from_booking),
             // A need-based conference is one family's, arranged with it.
             households_apart: need_based.is_none() && req.households_apart.unwrap_or(false),
+            notices: &notices,
         })
         .await;
     match stored {
@@ -748,6 +817,21 @@ async fn book(
     let day = local_date(slot.starts_at, &tz);
     let participation = participation_of(state, me, pupil.person.id, &round, day).await?;
     let attends = rules::pupil_attends(participation, round.with_pupil, needs.without_child);
+    // The family (the household's, in a round booked apart) is told of its time, except the
+    // guardian who booked it.
+    let notices = conference_notices(
+        me,
+        family_of(&pupil.guardians, household).collect(),
+        &round.title,
+        school_tr(me).t2(
+            "conferences-notice-booked",
+            "name",
+            pupil.person.given_name.as_str(),
+            "when",
+            local_text(slot.starts_at, &tz),
+        ),
+        "/conferences".into(),
+    );
     match state
         .store
         .book(&NewBooking {
@@ -759,6 +843,7 @@ async fn book(
             booked_by: me.actor.person_id,
             needs: &needs,
             pupil_attends: attends,
+            notices: &notices,
         })
         .await
     {
@@ -780,9 +865,42 @@ async fn cancel(state: &AppState, viewer: &Viewer, me: &SignedIn, conf: &Conf) -
             return Err(WebError::Conflict(booking_problem_text(&viewer.tr, p)));
         }
     }
+    // The family is told, and when the family cancels, the round's staff as well.
+    let b = &conf.booking;
+    let mut told: Vec<PersonId> = match state
+        .store
+        .pupil_detail(me.actor.school_id, b.pupil.id)
+        .await?
+    {
+        Some(p) => family_of(&p.guardians, b.household).collect(),
+        None => Vec::new(),
+    };
+    if !conf.may(me, Action::ConductConference) {
+        told.extend(
+            state
+                .store
+                .round_staff(me.actor.school_id, b.round_id)
+                .await?
+                .into_iter()
+                .map(|p| p.id),
+        );
+    }
+    let notices = conference_notices(
+        me,
+        told,
+        &b.round_title,
+        school_tr(me).t2(
+            "conferences-notice-cancelled",
+            "name",
+            b.pupil.given_name.as_str(),
+            "when",
+            local_text(b.starts_at, &me.time_zone()),
+        ),
+        "/conferences".into(),
+    );
     match state
         .store
-        .cancel_booking(me.actor.school_id, conf.booking.id)
+        .cancel_booking(me.actor.school_id, conf.booking.id, &notices)
         .await
     {
         Ok(()) => Ok(()),
@@ -987,9 +1105,40 @@ async fn write_notes(
         ))));
     }
     let school = me.actor.school_id;
+    // The first time the summary is shared, the family is told (never what it says).
+    let notices = if req.share && !conf.booking.notes_shared {
+        let told = match state
+            .store
+            .pupil_detail(school, conf.booking.pupil.id)
+            .await?
+        {
+            Some(p) => family_of(&p.guardians, conf.booking.household).collect(),
+            None => Vec::new(),
+        };
+        conference_notices(
+            me,
+            told,
+            &conf.booking.round_title,
+            school_tr(me).t1(
+                "conferences-notice-summary",
+                "name",
+                conf.booking.pupil.given_name.as_str(),
+            ),
+            format!("/conferences/bookings/{}", conf.booking.id),
+        )
+    } else {
+        Vec::new()
+    };
     state
         .store
-        .save_notes(school, &conf.booking, &notes, req.share, me.actor.person_id)
+        .save_notes(
+            school,
+            &conf.booking,
+            &notes,
+            req.share,
+            me.actor.person_id,
+            &notices,
+        )
         .await?;
     let mut ids = Vec::new();
     for d in &drafts {

@@ -176,3 +176,7 @@ conferences-own-interpreter = Familien har selv en voksen tolk med
 conferences-households-apart = Forældre, der bor hver for sig, booker hver sin samtale
 conferences-households-apart-hint = Forældre, der bor hver for sig, booker hver sin samtale. I ser kun jeres egen husstands tid.
 conferences-household = Husstand
+conferences-notice-round = Der er åbnet for booking af samtaler. Book en tid senest { $deadline }.
+conferences-notice-booked = Samtalen om { $name } er { $when }.
+conferences-notice-cancelled = Samtalen om { $name } { $when } er aflyst.
+conferences-notice-summary = Referatet fra samtalen om { $name } er klar til at blive læst.

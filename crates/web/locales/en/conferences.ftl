@@ -176,3 +176,7 @@ conferences-own-interpreter = The family brings its own adult interpreter
 conferences-households-apart = Parents who live apart book a conference each
 conferences-households-apart-hint = Parents who live apart book a conference each. You see only your own household's time.
 conferences-household = Household
+conferences-notice-round = Conference times are open for booking. Book a time by { $deadline }.
+conferences-notice-booked = The conference about { $name } is on { $when }.
+conferences-notice-cancelled = The conference about { $name } on { $when } is cancelled.
+conferences-notice-summary = The summary of the conference about { $name } is ready to read.

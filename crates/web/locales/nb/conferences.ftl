@@ -176,3 +176,7 @@ conferences-own-interpreter = Familien tar med en voksen tolk selv
 conferences-households-apart = Foreldre som bor hver for seg, bestiller hver sin samtale
 conferences-households-apart-hint = Foreldre som bor hver for seg, bestiller hver sin samtale. Dere ser bare tiden til deres egen husstand.
 conferences-household = Husstand
+conferences-notice-round = Nå kan dere bestille tid til samtale. Bestill innen { $deadline }.
+conferences-notice-booked = Samtalen om { $name } er { $when }.
+conferences-notice-cancelled = Samtalen om { $name } { $when } er avlyst.
+conferences-notice-summary = Referatet fra samtalen om { $name } er klart til å leses.
