@@ -5,34 +5,10 @@
 
 mod common;
 
+use common::api::{post, send};
 use common::TestApp;
 use jiff::civil::{Date, Weekday};
 use serde_json::{json, Value};
-
-async fn send(
-    app: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    // Problem details in English, as an integration would ask for them.
-    let mut r = app
-        .client()
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .header("accept-language", "en");
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let r = r.send().await.expect("request");
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
-    send(app, token, reqwest::Method::POST, path, Some(body)).await
-}
 
 fn school_today() -> jiff::Zoned {
     jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz"))

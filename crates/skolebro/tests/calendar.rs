@@ -8,41 +8,10 @@
 
 mod common;
 
+use common::api::{get, post, put};
 use common::TestApp;
 use serde_json::{json, Value};
 use skolebro_domain::{Access, ClassId, SchoolId};
-
-async fn send(
-    app: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut r = app
-        .client()
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .header("accept-language", "en");
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let r = r.send().await.expect("request");
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
-    send(app, token, reqwest::Method::POST, path, Some(body)).await
-}
-
-async fn put(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
-    send(app, token, reqwest::Method::PUT, path, Some(body)).await
-}
-
-async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
-    send(app, token, reqwest::Method::GET, path, None).await
-}
 
 async fn school(app: &TestApp) -> SchoolId {
     app.store

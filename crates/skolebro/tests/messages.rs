@@ -7,21 +7,9 @@ mod common;
 
 use std::time::Duration;
 
+use common::api::post;
 use common::TestApp;
 use serde_json::{json, Value};
-
-async fn post_json(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
-    let r = app
-        .client()
-        .post(app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("post");
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
 
 async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
     let r = client.get(app.url(path)).send().await.expect("get");
@@ -113,7 +101,7 @@ async fn guardian_writes_to_the_contact_teacher_who_answers(app: TestApp) {
         "the contact teacher is offered"
     );
 
-    let (status, created) = post_json(
+    let (status, created) = post(
         &app,
         &guardian,
         "/api/v1/threads",
@@ -159,7 +147,7 @@ async fn guardian_writes_to_the_contact_teacher_who_answers(app: TestApp) {
         .iter()
         .all(|p| p["read_at"].is_string()));
 
-    let (status, reply) = post_json(
+    let (status, reply) = post(
         &app,
         &teacher,
         &format!("/api/v1/threads/{id}/messages"),
@@ -190,7 +178,7 @@ async fn guardian_writes_to_the_contact_teacher_who_answers(app: TestApp) {
 
     // The pages show the same, with the unread count in the header.
     let client = app.signed_in("guardian1").await;
-    let (_, post) = post_json(
+    let (_, post) = post(
         &app,
         &teacher,
         &format!("/api/v1/threads/{id}/messages"),
@@ -254,7 +242,7 @@ async fn a_letter_to_many_families_is_answered_to_the_sender_alone(app: TestApp)
         thread["participants"].as_array().expect("p").len() > 10,
         "every family of the class received it"
     );
-    let (status, reply) = post_json(
+    let (status, reply) = post(
         &app,
         &g1,
         &format!("/api/v1/threads/{id}/messages"),
@@ -299,7 +287,7 @@ async fn a_letter_to_many_families_is_answered_to_the_sender_alone(app: TestApp)
         .await
         .expect("open");
     assert_eq!(r.status(), 204);
-    let (_, reply) = post_json(
+    let (_, reply) = post(
         &app,
         &g2,
         &format!("/api/v1/threads/{id}/messages"),
@@ -320,20 +308,20 @@ async fn recipients_are_those_one_may_reach(app: TestApp) {
     let outsider = teacher_outside(&app, class_id).await;
     let guardian2 = app.id_of("guardian2").await.0;
     let write = |to: i64| json!({"recipients": [to], "subject": "Hej", "body": "Hej med jer"});
-    let (status, denied) = post_json(&app, &g1, "/api/v1/threads", write(outsider)).await;
+    let (status, denied) = post(&app, &g1, "/api/v1/threads", write(outsider)).await;
     assert_eq!(status, 403, "a teacher of another class");
-    let (status, _) = post_json(&app, &g1, "/api/v1/threads", write(guardian2)).await;
+    let (status, _) = post(&app, &g1, "/api/v1/threads", write(guardian2)).await;
     assert_eq!(
         status, 403,
         "guardians may not write to each other by default"
     );
-    let (status, unknown) = post_json(&app, &g1, "/api/v1/threads", write(987_654)).await;
+    let (status, unknown) = post(&app, &g1, "/api/v1/threads", write(987_654)).await;
     assert_eq!(status, 403, "an id that does not exist");
     assert_eq!(
         denied["detail"], unknown["detail"],
         "nothing tells who exists"
     );
-    let (status, _) = post_json(
+    let (status, _) = post(
         &app,
         &g1,
         "/api/v1/threads",
@@ -364,14 +352,14 @@ async fn recipients_are_those_one_may_reach(app: TestApp) {
         (status, location.as_str()),
         (303, "/settings/messages?saved=1")
     );
-    let (status, _) = post_json(&app, &g1, "/api/v1/threads", write(guardian2)).await;
+    let (status, _) = post(&app, &g1, "/api/v1/threads", write(guardian2)).await;
     assert_eq!(status, 201);
 
     // Pupils write to their staff, not to families.
     let pupil = app.token("pupil1").await;
-    let (status, _) = post_json(&app, &pupil, "/api/v1/threads", write(guardian2)).await;
+    let (status, _) = post(&app, &pupil, "/api/v1/threads", write(guardian2)).await;
     assert_eq!(status, 403);
-    let (status, _) = post_json(
+    let (status, _) = post(
         &app,
         &pupil,
         "/api/v1/threads",
@@ -424,7 +412,7 @@ async fn bad_input_is_refused_and_nothing_is_lost(app: TestApp) {
         ),
     ];
     for (body, status, field) in cases {
-        let (got, problem) = post_json(&app, &g1, "/api/v1/threads", body.clone()).await;
+        let (got, problem) = post(&app, &g1, "/api/v1/threads", body.clone()).await;
         assert_eq!(got, status, "{body}");
         let detail = problem["detail"].as_str().unwrap_or_default();
         assert!(detail.contains(field), "{field} named in {detail:?}");
@@ -446,7 +434,7 @@ async fn bad_input_is_refused_and_nothing_is_lost(app: TestApp) {
     );
 
     // A thread one is not in, or an id that is not one.
-    let (_, created) = post_json(
+    let (_, created) = post(
         &app,
         &g1,
         "/api/v1/threads",
@@ -455,7 +443,7 @@ async fn bad_input_is_refused_and_nothing_is_lost(app: TestApp) {
     .await;
     let id = created["id"].as_i64().expect("id");
     let g2 = app.token("guardian2").await;
-    let (status, _) = post_json(
+    let (status, _) = post(
         &app,
         &g2,
         &format!("/api/v1/threads/{id}/messages"),
@@ -512,7 +500,7 @@ async fn inbox_pages_newest_first_and_search_finds_own_messages(app: TestApp) {
     let teacher = app.token("teacher1").await;
     let g1 = app.id_of("guardian1").await.0;
     for n in 0..30 {
-        let (status, _) = post_json(
+        let (status, _) = post(
             &app,
             &teacher,
             "/api/v1/threads",
@@ -597,7 +585,7 @@ async fn contact_hours_tell_when_an_answer_can_be_expected(app: TestApp) {
     let (_, html) = page(&guardian, &app, "/messages/new").await;
     assert!(html.contains("id=\"outside-hours\""), "told before sending");
     let token = app.token("guardian1").await;
-    let (status, created) = post_json(
+    let (status, created) = post(
         &app,
         &token,
         "/api/v1/threads",
@@ -642,7 +630,7 @@ async fn contact_hours_tell_when_an_answer_can_be_expected(app: TestApp) {
 
 async fn tone_help_advises_and_never_blocks(app: TestApp) {
     let token = app.token("guardian1").await;
-    let (status, report) = post_json(
+    let (status, report) = post(
         &app,
         &token,
         "/api/v1/tone",
@@ -668,7 +656,7 @@ async fn tone_help_advises_and_never_blocks(app: TestApp) {
     assert!(report["advice"][0]["message"]
         .as_str()
         .is_some_and(|m| !m.is_empty()));
-    let (status, _) = post_json(
+    let (status, _) = post(
         &app,
         &token,
         "/api/v1/tone",
@@ -811,7 +799,7 @@ async fn new_messages_arrive_live(app: TestApp) {
         .expect("ascii")
         .starts_with("text/event-stream"));
     let teacher = app.token("teacher1").await;
-    let (_, created) = post_json(
+    let (_, created) = post(
         &app,
         &teacher,
         "/api/v1/threads",

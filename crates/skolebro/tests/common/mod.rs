@@ -3,6 +3,8 @@
 //! `SKOLEBRO_TEST_DATABASE_URL` names a PostgreSQL server, on PostgreSQL too.
 #![allow(dead_code)]
 
+pub mod api;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
