@@ -11,7 +11,7 @@ use common::api::{delete, get, post, send};
 use common::{Db, TestApp};
 use jiff::civil::Date;
 use serde_json::{json, Value};
-use skolebro_domain::{Access, Country, PersonId, SchoolId};
+use skolebro_domain::{Access, Country, PersonId};
 
 fn tz(country: Country) -> jiff::tz::TimeZone {
     jiff::tz::TimeZone::get(match country {
@@ -30,28 +30,6 @@ fn in_days(n: i64) -> Date {
         .expect("date")
 }
 
-async fn school(app: &TestApp) -> SchoolId {
-    app.store
-        .first_school()
-        .await
-        .expect("school")
-        .expect("one")
-        .id
-}
-
-async fn class_of(app: &TestApp, pupil: &str) -> i64 {
-    let school = school(app).await;
-    let id = app.id_of(pupil).await;
-    app.store
-        .pupil_detail(school, id)
-        .await
-        .expect("pupil")
-        .expect("exists")
-        .classes[0]
-        .id
-        .0
-}
-
 async fn username(app: &TestApp, id: PersonId) -> String {
     app.store
         .me(id)
@@ -63,7 +41,7 @@ async fn username(app: &TestApp, id: PersonId) -> String {
 
 /// The guardians of a pupil with the given access.
 async fn guardians_of(app: &TestApp, pupil: &str, access: Access) -> Vec<String> {
-    let school = school(app).await;
+    let school = app.school_id().await;
     let id = app.id_of(pupil).await;
     let detail = app
         .store
@@ -125,7 +103,7 @@ async fn book(
 
 async fn teacher_creates_a_round_and_slots_are_generated(app: TestApp) {
     let teacher = app.token("teacher1").await;
-    let class = class_of(&app, "pupil1").await;
+    let class = app.class_of("pupil1").await;
     let day = in_days(8);
     let (round_id, slots) = create_round(&app, &teacher, class, day, "14:00", "16:00").await;
     // 14:00, 14:25, 14:50, 15:15, 15:40 (the last ends at 16:00 exactly).
@@ -244,9 +222,9 @@ async fn teacher_creates_a_round_and_slots_are_generated(app: TestApp) {
 }
 
 async fn guardians_book_move_and_cancel_without_seeing_other_families(app: TestApp) {
-    let school = school(&app).await;
+    let school = app.school_id().await;
     let teacher = app.token("teacher1").await;
-    let class = class_of(&app, "pupil1").await;
+    let class = app.class_of("pupil1").await;
     let (round_id, slots) = create_round(&app, &teacher, class, in_days(8), "14:00", "16:00").await;
     let pupil1 = app.id_of("pupil1").await;
     let pupil2 = app.id_of("pupil2").await;
@@ -413,9 +391,9 @@ async fn guardians_book_move_and_cancel_without_seeing_other_families(app: TestA
 }
 
 async fn the_deadline_is_a_clear_refusal_for_families_not_for_staff(app: TestApp) {
-    let school = school(&app).await;
+    let school = app.school_id().await;
     let teacher = app.token("teacher1").await;
-    let class = class_of(&app, "pupil1").await;
+    let class = app.class_of("pupil1").await;
     let (round_id, slots) = create_round(&app, &teacher, class, in_days(8), "14:00", "16:00").await;
     let pupil1 = app.id_of("pupil1").await;
     let pupil2 = app.id_of("pupil2").await;
@@ -471,9 +449,9 @@ async fn the_deadline_is_a_clear_refusal_for_families_not_for_staff(app: TestApp
 }
 
 async fn many_families_pressing_book_at_once_get_one_booking(app: TestApp) {
-    let school = school(&app).await;
+    let school = app.school_id().await;
     let teacher = app.token("teacher1").await;
-    let class = class_of(&app, "pupil1").await;
+    let class = app.class_of("pupil1").await;
     let (round_id, slots) = create_round(&app, &teacher, class, in_days(8), "14:00", "16:00").await;
     let mut families = Vec::new();
     for n in [1, 2, 3, 5, 6] {
@@ -557,7 +535,7 @@ async fn many_families_pressing_book_at_once_get_one_booking(app: TestApp) {
 
 async fn interpreter_needs_become_staff_todos(app: TestApp) {
     let teacher = app.token("teacher1").await;
-    let class = class_of(&app, "pupil5").await;
+    let class = app.class_of("pupil5").await;
     let day = in_days(10);
     let (round_id, slots) = create_round(&app, &teacher, class, day, "14:00", "16:00").await;
     let pupil5 = app.id_of("pupil5").await;
@@ -654,7 +632,7 @@ async fn interpreter_needs_become_staff_todos(app: TestApp) {
 
 async fn both_sides_prepare(app: TestApp) {
     let teacher = app.token("teacher1").await;
-    let class = class_of(&app, "pupil1").await;
+    let class = app.class_of("pupil1").await;
     let (_, slots) = create_round(&app, &teacher, class, in_days(8), "14:00", "16:00").await;
     let pupil1 = app.id_of("pupil1").await;
     let g1 = app.token("guardian1").await;
@@ -727,9 +705,9 @@ async fn both_sides_prepare(app: TestApp) {
 }
 
 async fn notes_keep_the_internal_note_apart_and_are_acknowledged(app: TestApp) {
-    let school = school(&app).await;
+    let school = app.school_id().await;
     let teacher = app.token("teacher1").await;
-    let class = class_of(&app, "pupil1").await;
+    let class = app.class_of("pupil1").await;
     let day = in_days(8);
     let (_, slots) = create_round(&app, &teacher, class, day, "14:00", "16:00").await;
     let pupil1 = app.id_of("pupil1").await;
@@ -867,7 +845,7 @@ async fn notes_keep_the_internal_note_apart_and_are_acknowledged(app: TestApp) {
 
 async fn agreements_are_followed_up_and_open_the_next_conference(app: TestApp) {
     let teacher = app.token("teacher1").await;
-    let class = class_of(&app, "pupil1").await;
+    let class = app.class_of("pupil1").await;
     let day = in_days(8);
     let (_, slots) = create_round(&app, &teacher, class, day, "14:00", "16:00").await;
     let pupil1 = app.id_of("pupil1").await;
@@ -1033,7 +1011,7 @@ async fn coverage_counts_conferences_with_notes(app: TestApp) {
         return;
     }
     let teacher = app.token("teacher1").await;
-    let class = class_of(&app, "pupil1").await;
+    let class = app.class_of("pupil1").await;
     let path = format!("/api/v1/classes/{class}/conference-coverage");
     let (status, coverage) = get(&app, &teacher, &path).await;
     assert_eq!(status, 200);
@@ -1091,7 +1069,7 @@ async fn coverage_counts_conferences_with_notes(app: TestApp) {
 
 async fn bad_plans_and_bookings_are_refused(app: TestApp) {
     let teacher = app.token("teacher1").await;
-    let class = class_of(&app, "pupil1").await;
+    let class = app.class_of("pupil1").await;
     let path = format!("/api/v1/classes/{class}/conference-rounds");
     let day = in_days(8).to_string();
     let yesterday = in_days(-1).to_string();
@@ -1154,7 +1132,7 @@ async fn bad_plans_and_bookings_are_refused(app: TestApp) {
     assert_eq!(status, 201);
     // Another class's round, for the same times with another teacher: fine.
     let teacher2 = app.token("teacher2").await;
-    let class2 = class_of(&app, "pupil7").await;
+    let class2 = app.class_of("pupil7").await;
     let (_, other_slots) = create_round(&app, &teacher2, class2, in8, "14:00", "16:00").await;
     // Nobody outside the class plans its rounds.
     let (status, _) = post(
@@ -1220,7 +1198,7 @@ async fn bad_plans_and_bookings_are_refused(app: TestApp) {
 /// agreement and shares them, the family reads the summary and the agreement and acknowledges.
 async fn the_pages_carry_preparation_notes_and_acknowledgement(app: TestApp) {
     let teacher = app.token("teacher1").await;
-    let class = class_of(&app, "pupil1").await;
+    let class = app.class_of("pupil1").await;
     let day = in_days(8);
     let (_, slots) = create_round(&app, &teacher, class, day, "14:00", "16:00").await;
     let pupil1 = app.id_of("pupil1").await;
@@ -1366,7 +1344,7 @@ async fn a_topic_moves_to_a_need_based_conference_for_one_family(app: TestApp) {
         return;
     }
     let teacher = app.token("teacher1").await;
-    let class = class_of(&app, "pupil1").await;
+    let class = app.class_of("pupil1").await;
     let (_, slots) = create_round(&app, &teacher, class, in_days(8), "14:00", "16:00").await;
     let pupil1 = app.id_of("pupil1").await;
     let pupil2 = app.id_of("pupil2").await;
@@ -1520,7 +1498,7 @@ async fn a_topic_moves_to_a_need_based_conference_for_one_family(app: TestApp) {
 /// an adult is recorded and staff have no interpreter to book.
 async fn a_familys_own_interpreter_is_an_adult(app: TestApp) {
     let teacher = app.token("teacher1").await;
-    let class = class_of(&app, "pupil1").await;
+    let class = app.class_of("pupil1").await;
     let (round, slots) = create_round(&app, &teacher, class, in_days(9), "14:00", "16:00").await;
     let pupil1 = app.id_of("pupil1").await;
     let g1 = app.token("guardian1").await;
@@ -1579,7 +1557,7 @@ async fn a_familys_own_interpreter_is_an_adult(app: TestApp) {
 /// A pupil whose parents share custody from two homes: (pupil, household-1 guardian,
 /// household-2 guardian), all usernames.
 async fn pupil_with_two_households(app: &TestApp) -> (PersonId, String, String) {
-    let school = school(app).await;
+    let school = app.school_id().await;
     for n in 1..=common::TEST_PUPILS {
         let id = app.id_of(&format!("pupil{n}")).await;
         let detail = app
@@ -1610,7 +1588,7 @@ async fn pupil_with_two_households(app: &TestApp) -> (PersonId, String, String) 
 async fn two_households_book_apart_when_the_round_allows_it(app: TestApp) {
     let leader = app.token("leader1").await;
     let (pupil, first, second) = pupil_with_two_households(&app).await;
-    let school = school(&app).await;
+    let school = app.school_id().await;
     let class = app
         .store
         .pupil_detail(school, pupil)
@@ -1824,7 +1802,7 @@ async fn norway(app: TestApp) {
         eprintln!("skipped: the school year ends within a week");
         return;
     }
-    let school = school(&app).await;
+    let school = app.school_id().await;
     // The Norwegian demo: grades 1–10, six pupils a class; pupil43.. are in grade 8.
     let older = app.id_of("pupil43").await;
     let younger = app.id_of("pupil1").await;
@@ -1848,7 +1826,7 @@ async fn norway(app: TestApp) {
     let teacher_older = app.token(&username(&app, contact.person.id).await).await;
     let teacher_younger = app.token("teacher1").await;
     let class_older = detail.classes[0].id.0;
-    let class_younger = class_of(&app, "pupil1").await;
+    let class_younger = app.class_of("pupil1").await;
 
     let day = jiff::Zoned::now()
         .with_time_zone(tz(Country::No))

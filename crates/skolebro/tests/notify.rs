@@ -877,22 +877,7 @@ async fn event_reminders_reach_the_invited_once(app: TestApp) {
     }
     let port = free_port();
     let sink = SmtpSink::start(port).await;
-    let school = app
-        .store
-        .first_school()
-        .await
-        .expect("school")
-        .expect("exists")
-        .id;
-    let class = app
-        .store
-        .pupil_detail(school, app.id_of("pupil1").await)
-        .await
-        .expect("pupil")
-        .expect("exists")
-        .classes[0]
-        .id
-        .0;
+    let class = app.class_of("pupil1").await;
     let tz = TimeZone::get("Europe/Copenhagen").expect("tz");
     let at = |hours: i64| {
         Timestamp::now()
@@ -972,22 +957,7 @@ async fn a_scheduled_post_is_announced_when_it_goes_live(app: TestApp) {
     }
     let port = free_port();
     let sink = SmtpSink::start(port).await;
-    let school = app
-        .store
-        .first_school()
-        .await
-        .expect("school")
-        .expect("exists")
-        .id;
-    let class = app
-        .store
-        .pupil_detail(school, app.id_of("pupil1").await)
-        .await
-        .expect("pupil")
-        .expect("exists")
-        .classes[0]
-        .id
-        .0;
+    let class = app.class_of("pupil1").await;
     let live = next(Weekday::Wednesday, 9, 0);
     let r = app
         .client()
@@ -1036,23 +1006,8 @@ async fn families_hear_of_rounds_bookings_and_summaries(app: TestApp) {
     }
     let port = free_port();
     let sink = SmtpSink::start(port).await;
-    let school = app
-        .store
-        .first_school()
-        .await
-        .expect("school")
-        .expect("exists")
-        .id;
     let pupil2 = app.id_of("pupil2").await;
-    let class = app
-        .store
-        .pupil_detail(school, pupil2)
-        .await
-        .expect("pupil")
-        .expect("exists")
-        .classes[0]
-        .id
-        .0;
+    let class = app.class_of("pupil2").await;
     let teacher = app.token("teacher1").await;
     let day = next(Weekday::Wednesday, 0, 0)
         .to_zoned(TimeZone::get("Europe/Copenhagen").expect("tz"))

@@ -240,6 +240,29 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no demo user {username}"))
     }
 
+    /// The test school.
+    pub async fn school_id(&self) -> skolebro_domain::SchoolId {
+        self.store
+            .first_school()
+            .await
+            .expect("school")
+            .expect("the demo school")
+            .id
+    }
+
+    /// The class of a demo pupil, by username.
+    pub async fn class_of(&self, pupil: &str) -> i64 {
+        let school = self.school_id().await;
+        self.store
+            .pupil_detail(school, self.id_of(pupil).await)
+            .await
+            .expect("pupil")
+            .expect("exists")
+            .classes[0]
+            .id
+            .0
+    }
+
     /// Fetches the sign-in form and returns its CSRF token (the client keeps the cookie).
     pub async fn login_form_csrf(&self, client: &reqwest::Client) -> String {
         let page = client
