@@ -230,6 +230,33 @@ pub fn generate_slots(plan: &SlotPlan, tz: &TimeZone) -> Result<Vec<Slot>, PlanP
     Ok(out)
 }
 
+/// A time staff offer beside a round's plan (flexible times, seeds 002/004; the initiative duty,
+/// 001): one slot of the round's length from `start` on `date`, local in `tz`, from now to a
+/// year ahead. A start that does not exist (clocks go forward) is taken as the moment after.
+pub fn offered_slot(
+    date: Date,
+    start: Time,
+    slot_minutes: i64,
+    now: Timestamp,
+    tz: &TimeZone,
+) -> Result<Slot, PlanProblem> {
+    let starts = tz
+        .to_ambiguous_zoned(date.to_datetime(start))
+        .compatible()
+        .map(|z| z.timestamp())
+        .map_err(|_| PlanProblem::EmptyWindow(date))?;
+    let ends = starts
+        .checked_add(SignedDuration::from_mins(slot_minutes))
+        .map_err(|_| PlanProblem::DayTooFar(date))?;
+    if starts <= now {
+        return Err(PlanProblem::DayPassed(date));
+    }
+    if starts.as_second() - now.as_second() > MAX_DAYS_AHEAD * 86_400 {
+        return Err(PlanProblem::DayTooFar(date));
+    }
+    Ok(Slot { starts, ends })
+}
+
 /// Whether a plan's days lie from `today` to a year ahead, and the booking deadline lies after
 /// `now` and no later than the first slot.
 pub fn check_dates(
@@ -957,5 +984,29 @@ mod tests {
         assert_eq!(multi_line("   ", 10), Ok(None));
         assert!(multi_line("a\u{7}", 10).is_err());
         assert!(multi_line("abcdef", 5).is_err());
+    }
+    #[test]
+    fn an_offered_time_is_one_slot_of_the_rounds_length_in_the_future() {
+        let tz = TimeZone::get("Europe/Copenhagen").expect("tz");
+        let now: Timestamp = "2026-11-25T12:00:00Z".parse().expect("now");
+        let day = jiff::civil::date(2026, 11, 27);
+        let slot = offered_slot(day, Time::constant(7, 15, 0, 0), 20, now, &tz).expect("slot");
+        assert_eq!(slot.starts.to_string(), "2026-11-27T06:15:00Z");
+        assert_eq!(slot.ends.as_second() - slot.starts.as_second(), 20 * 60);
+        // Earlier today, or past the year ahead: refused.
+        let today = jiff::civil::date(2026, 11, 25);
+        assert_eq!(
+            offered_slot(today, Time::constant(12, 0, 0, 0), 20, now, &tz),
+            Err(PlanProblem::DayPassed(today))
+        );
+        let far = jiff::civil::date(2027, 12, 1);
+        assert_eq!(
+            offered_slot(far, Time::constant(8, 0, 0, 0), 20, now, &tz),
+            Err(PlanProblem::DayTooFar(far))
+        );
+        // 02:30 on the night clocks go forward does not exist: the moment after the gap.
+        let spring = jiff::civil::date(2027, 3, 28);
+        let slot = offered_slot(spring, Time::constant(2, 30, 0, 0), 20, now, &tz).expect("slot");
+        assert_eq!(slot.starts.to_string(), "2027-03-28T01:30:00Z");
     }
 }
