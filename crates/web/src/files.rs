@@ -118,6 +118,8 @@ pub struct UploadForm {
     pub files: Vec<CheckedFile>,
     /// The first reason the files were refused; when set, nothing may be stored.
     pub refusal: Option<FileRefusal>,
+    /// The names of the parts that carried files.
+    pub file_fields: Vec<String>,
 }
 
 impl UploadForm {
@@ -127,6 +129,20 @@ impl UploadForm {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// For the API, where a form's fields are documented: 422 naming the first field, text or
+    /// file, that is not one of `allowed`, instead of ignoring it.
+    pub fn only_fields(&self, allowed: &[&str]) -> Result<(), WebError> {
+        let names = self.fields.iter().map(|(k, _)| k).chain(&self.file_fields);
+        match names.into_iter().find(|n| !allowed.contains(&n.as_str())) {
+            Some(n) => Err(WebError::Unprocessable(format!(
+                "{}: not a field of this form; the fields are {}",
+                n.escape_debug(),
+                allowed.join(", ")
+            ))),
+            None => Ok(()),
+        }
     }
 }
 
@@ -228,6 +244,7 @@ impl FromRequest<AppState> for UploadForm {
                 form.fields.push((name, value));
                 continue;
             };
+            form.file_fields.push(name);
             if !csrf_checked {
                 // No token before the first file: refused unless the client needs none.
                 viewer.check_csrf(None)?;

@@ -807,6 +807,7 @@ async fn send_new(
         fields,
         files,
         refusal,
+        ..
     } = upload;
     let get = |name: &str| {
         fields
@@ -1204,14 +1205,18 @@ struct TimelinePage {
 pub struct LogForm {
     /// The day of the call or talk, `YYYY-MM-DD`.
     #[serde(default)]
+    #[schema(required = true, format = Date)]
     pub happened_on: String,
     /// `phone`, `meeting`, `video` or `other`.
     #[serde(default)]
+    #[schema(required = true, pattern = r"^(phone|meeting|video|other)$")]
     pub channel: String,
     /// Who took part.
     #[serde(default)]
+    #[schema(required = true, min_length = 1, pattern = r"\S")]
     pub participants: String,
     #[serde(default)]
+    #[schema(required = true, min_length = 1, pattern = r"\S")]
     pub topic: String,
     /// What was agreed.
     #[serde(default)]
@@ -1557,8 +1562,11 @@ fn api_text(field: &str, r: Result<String, TextProblem>) -> Result<String, WebEr
 #[derive(Deserialize, ToSchema)]
 pub struct NewThreadRequest {
     /// Person ids; each must be someone the sender may write to.
+    #[schema(min_items = 1)]
     pub recipients: Vec<i64>,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub subject: String,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub body: String,
     /// `ordinary` (default), `praise` or `sensitive`.
     #[serde(default)]
@@ -1647,6 +1655,7 @@ pub struct InboxPageJson {
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct InboxParams {
     /// From `next_cursor` of the previous page.
+    #[param(pattern = r"^(-?[0-9]{1,18}\.-?[0-9]{1,18})?$")]
     pub cursor: Option<String>,
     /// Search the caller's own conversations (subject and messages).
     pub q: Option<String>,
@@ -1813,6 +1822,7 @@ pub async fn api_thread(
 
 #[derive(Deserialize, ToSchema)]
 pub struct ReplyRequest {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub body: String,
 }
 
@@ -1858,7 +1868,7 @@ pub struct AttachedJson {
 pub struct AttachForm {
     /// One to five files of at most 10 MB each: PDF, PNG, JPEG, GIF, WebP, HEIC/HEIF, plain
     /// text, DOCX, XLSX, PPTX, ODT. The type is sniffed from the bytes.
-    #[schema(value_type = Vec<String>, format = Binary)]
+    #[schema(value_type = Vec<String>, format = Binary, min_items = 1, max_items = 5)]
     pub file: Vec<Vec<u8>>,
     /// The message's text; may be empty.
     pub body: Option<String>,
@@ -1882,6 +1892,7 @@ pub async fn api_attach(
 ) -> Result<(StatusCode, Json<AttachedJson>), WebError> {
     let me = viewer.require()?;
     let thread = visible_thread(&state, me, &id).await?;
+    upload.only_fields(&["file", "body", "csrf"])?;
     if let Some(refusal) = upload.refusal {
         return Err(refusal.into_error());
     }
@@ -2024,6 +2035,7 @@ pub async fn api_recipients(
 pub struct ToneRequest {
     pub text: String,
     /// `da`, `nb` or `en`; the caller's language when absent.
+    #[schema(pattern = r"^(da|nb|en)$")]
     pub lang: Option<String>,
 }
 
