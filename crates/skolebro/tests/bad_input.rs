@@ -43,9 +43,11 @@ async fn fingerprint(app: &TestApp) -> BTreeMap<String, i64> {
         .expect("tables");
     let mut counts = BTreeMap::new();
     for (t,) in tables {
-        if ["audit", "session", "login", "read", "seen", "outbox", "notice"]
-            .iter()
-            .any(|skip| t.contains(skip))
+        if [
+            "audit", "session", "login", "read", "seen", "outbox", "notice",
+        ]
+        .iter()
+        .any(|skip| t.contains(skip))
         {
             continue;
         }
@@ -328,9 +330,7 @@ async fn catalogue(app: TestApp) {
                     } else {
                         serde_json::to_vec(&plausible(&body_schema, &components, "")).expect("json")
                     };
-                    let status = cat
-                        .case(label, &method, &p, "application/json", body)
-                        .await;
+                    let status = cat.case(label, &method, &p, "application/json", body).await;
                     if (200..300).contains(&status) {
                         cat.failures
                             .push(format!("{method} {p} [{label}]: accepted with {status}"));
@@ -358,8 +358,14 @@ async fn catalogue(app: TestApp) {
                 b"{\"body\": \"\xff\xfe\xc3\x28\"}".to_vec(),
             )
             .await;
-            cat.case("not JSON", &method, &p, "application/json", b"{body: 1".to_vec())
-                .await;
+            cat.case(
+                "not JSON",
+                &method,
+                &p,
+                "application/json",
+                b"{body: 1".to_vec(),
+            )
+            .await;
             cat.case("no body", &method, &p, "application/json", Vec::new())
                 .await;
             cat.case(
@@ -375,10 +381,17 @@ async fn catalogue(app: TestApp) {
             cat.json("deeply nested", &method, &p, &nested(200)).await;
             let base = plausible(&body_schema, &components, "");
             let schema = resolve(&body_schema, &components);
-            let props = schema["properties"].as_object().cloned().unwrap_or_default();
+            let props = schema["properties"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
             let required: Vec<String> = schema["required"]
                 .as_array()
-                .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default();
             for (name, field) in &props {
                 if required.contains(name) {
@@ -454,16 +467,28 @@ async fn uploads(app: &TestApp, token: &str) -> Vec<String> {
         .await
         .expect("json");
     let Some(thread) = created["id"].as_i64() else {
-        return vec![format!("could not start a thread for the upload cases: {created}")];
+        return vec![format!(
+            "could not start a thread for the upload cases: {created}"
+        )];
     };
     let png: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xff\xff?\0\x05\xfe\x02\xfe\xa7\x35\x81\x84\0\0\0\0IEND\xaeB`\x82";
-    let gif_js: Vec<u8> = b"GIF89a/*\x01\0\x01\0\0\0\0;*/=1;alert(document.cookie)//<script>alert(1)</script>".to_vec();
+    let gif_js: Vec<u8> =
+        b"GIF89a/*\x01\0\x01\0\0\0\0;*/=1;alert(document.cookie)//<script>alert(1)</script>"
+            .to_vec();
     let pdf_html: Vec<u8> = b"%PDF-1.4\n<html><script>alert(1)</script></html>\n%%EOF".to_vec();
     let html: Vec<u8> = b"<!DOCTYPE html><html><script>alert(1)</script></html>".to_vec();
     let zip_bomb = zip_bomb();
     let cases: Vec<(&str, &str, Vec<u8>)> = vec![
-        ("path traversal name", "../../../../etc/passwd.png", png.to_vec()),
-        ("windows traversal name", "..\\..\\boot.ini.png", png.to_vec()),
+        (
+            "path traversal name",
+            "../../../../etc/passwd.png",
+            png.to_vec(),
+        ),
+        (
+            "windows traversal name",
+            "..\\..\\boot.ini.png",
+            png.to_vec(),
+        ),
         ("GIF/JavaScript polyglot", "avatar.gif", gif_js),
         ("PDF/HTML polyglot", "letter.pdf", pdf_html),
         ("HTML named as PNG", "photo.png", html),
@@ -499,7 +524,9 @@ async fn uploads(app: &TestApp, token: &str) -> Vec<String> {
         for a in body["attachments"].as_array().cloned().unwrap_or_default() {
             let stored = a["file_name"].as_str().unwrap_or_default();
             if stored.contains('/') || stored.contains('\\') || stored.starts_with('.') {
-                failures.push(format!("upload [{label}]: stored name {stored:?} keeps a path"));
+                failures.push(format!(
+                    "upload [{label}]: stored name {stored:?} keeps a path"
+                ));
             }
             let url = a["url"].as_str().unwrap_or_default();
             let download = client
@@ -591,7 +618,9 @@ async fn csv_injection(app: &TestApp) -> Vec<String> {
         .ok();
     }
     let teacher = app.signed_in("teacher1").await;
-    let (_, me) = app.api_get(Some(&app.token("teacher1").await), "/api/v1/me").await;
+    let (_, me) = app
+        .api_get(Some(&app.token("teacher1").await), "/api/v1/me")
+        .await;
     let class = me["classes"][0]["id"].as_i64().unwrap_or(1);
     let response = teacher
         .get(app.url(&format!("/classes/{class}/contacts.csv")))
@@ -616,7 +645,9 @@ async fn csv_injection(app: &TestApp) -> Vec<String> {
         rows += 1;
         for cell in record.iter() {
             if cell.starts_with(['=', '+', '-', '@']) {
-                failures.push(format!("contacts.csv: a cell can become a formula: {cell:?}"));
+                failures.push(format!(
+                    "contacts.csv: a cell can become a formula: {cell:?}"
+                ));
             }
         }
     }
@@ -647,9 +678,14 @@ async fn script_is_rendered_escaped(app: &TestApp) -> Vec<String> {
     let Some(id) = created["id"].as_i64() else {
         return vec![format!("a message with script was refused: {created}")];
     };
-    let (_, thread) = app.api_get(Some(&token), &format!("/api/v1/threads/{id}")).await;
+    let (_, thread) = app
+        .api_get(Some(&token), &format!("/api/v1/threads/{id}"))
+        .await;
     if thread["subject"] != json!(SCRIPT) {
-        failures.push(format!("the subject was not stored as given: {}", thread["subject"]));
+        failures.push(format!(
+            "the subject was not stored as given: {}",
+            thread["subject"]
+        ));
     }
     let page = app
         .signed_in("guardian1")

@@ -230,7 +230,7 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/openapi.json", get(openapi))
 }
 
-/// JSON Schema counts `172.0` as an integer; serde's integer types refuse it. Every JSON body of
+/// Refuses a JSON body that is not an object (422). JSON Schema counts `172.0` as an integer; serde's integer types refuse it. Every JSON body of
 /// the API passes through here first: an integral number written with a fraction or an exponent
 /// (within the range of `i64`) becomes the plain integer, so that each handler's `Json` extractor,
 /// and its clear 422 for everything else, need not know. Bodies that are not JSON, or not valid
@@ -255,6 +255,12 @@ pub async fn normalise_json_numbers(req: Request, next: Next) -> Response {
     };
     let mut body = Body::from(bytes.clone());
     if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+        // Every body of the API is an object; serde would also read a struct from an array
+        // of its fields in order (`[]` for one whose fields all have defaults).
+        if !value.is_object() {
+            return WebError::Unprocessable("the body must be a JSON object".into())
+                .into_response();
+        }
         if normalise(&mut value) {
             if let Ok(v) = serde_json::to_vec(&value) {
                 parts.headers.remove(header::CONTENT_LENGTH);
@@ -271,7 +277,10 @@ fn normalise(value: &mut serde_json::Value) -> bool {
     match value {
         Value::Number(n) if !n.is_i64() && !n.is_u64() => match n.as_f64() {
             // i64::MIN is exactly representable; i64::MAX is not (it rounds up to 2^63).
-            Some(f) if f.fract() == 0.0 && f >= -9.223_372_036_854_776e18 && f < 9.223_372_036_854_776e18 => {
+            Some(f)
+                if f.fract() == 0.0
+                    && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) =>
+            {
                 *value = Value::from(f as i64);
                 true
             }
@@ -290,14 +299,21 @@ mod tests {
 
     #[test]
     fn integral_floats_become_integers_and_nothing_else_changes() {
-        let mut v = json!({"a": 172.0, "b": [-3.0, 1.5, 2e3], "c": {"d": "7.0", "e": 1e300}, "f": -0.0});
+        let mut v =
+            json!({"a": 172.0, "b": [-3.0, 1.5, 2e3], "c": {"d": "7.0", "e": 1e300}, "f": -0.0});
         assert!(normalise(&mut v));
-        assert_eq!(v, json!({"a": 172, "b": [-3, 1.5, 2000], "c": {"d": "7.0", "e": 1e300}, "f": 0}));
+        assert_eq!(
+            v,
+            json!({"a": 172, "b": [-3, 1.5, 2000], "c": {"d": "7.0", "e": 1e300}, "f": 0})
+        );
         let mut plain = json!({"a": 1, "b": "x", "c": [true, null, 0.5]});
         assert!(!normalise(&mut plain));
-        let mut edge = json!([-9.223372036854775808e18, 9.223372036854775807e18]);
+        let mut edge = json!([-9.223_372_036_854_776e18, 9.223_372_036_854_776e18]);
         normalise(&mut edge);
         assert_eq!(edge[0], json!(i64::MIN));
-        assert!(edge[1].is_f64(), "2^63 does not fit an i64 and stays as it was");
+        assert!(
+            edge[1].is_f64(),
+            "2^63 does not fit an i64 and stays as it was"
+        );
     }
 }

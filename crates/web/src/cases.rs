@@ -2365,7 +2365,10 @@ pub struct ConcernCreated {
 pub struct ConcernRequest {
     /// `wellbeing`, `bullying`, `unsafe_community` or `other`.
     #[serde(default)]
-    #[schema(required = true, pattern = r"^(wellbeing|bullying|unsafe_community|other)$")]
+    #[schema(
+        required = true,
+        pattern = r"^(wellbeing|bullying|unsafe_community|other)$"
+    )]
     pub topic: String,
     #[serde(default)]
     #[schema(required = true, min_length = 1, pattern = r"\S")]
@@ -2790,7 +2793,10 @@ pub struct CloseRequest {
     /// `attendance_improved` (absence), `resolved` (concern, crisis), `moved_school`,
     /// `referred_support` (PPR / PPT), `referred_municipality` or `other`.
     #[serde(default)]
-    #[schema(required = true, pattern = r"^(attendance_improved|resolved|moved_school|referred_support|referred_municipality|other)$")]
+    #[schema(
+        required = true,
+        pattern = r"^(attendance_improved|resolved|moved_school|referred_support|referred_municipality|other)$"
+    )]
     pub reason: String,
     #[serde(default)]
     pub note: String,
