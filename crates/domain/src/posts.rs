@@ -125,10 +125,12 @@ impl Cursor {
     /// `None` for anything that is not a cursor this module wrote.
     pub fn decode(raw: &str) -> Option<Cursor> {
         let (at, id) = raw.split_once('.')?;
-        Some(Cursor {
+        let cursor = Cursor {
             publish_at: at.parse().ok()?,
             id: id.parse().ok()?,
-        })
+        };
+        // `+5`, `05` and `-0` read as numbers too, but this module never writes them.
+        (cursor.encode() == raw).then_some(cursor)
     }
 }
 
@@ -174,6 +176,25 @@ pub fn photo_visible(tags: &[Tag], own_children: &[PersonId], me: PersonId, mana
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_cursor_the_list_wrote_is_read() {
+        let c = Cursor {
+            publish_at: 1_700_000_000,
+            id: 42,
+        };
+        assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        for other in [
+            "+1700000000.42",
+            "01700000000.42",
+            "1700000000.+42",
+            "-0.1",
+            "1.2.3",
+            "",
+        ] {
+            assert_eq!(Cursor::decode(other), None, "{other:?}");
+        }
+    }
 
     #[test]
     fn a_post_needs_a_one_line_title_and_a_text_within_limits() {

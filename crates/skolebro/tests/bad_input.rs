@@ -142,6 +142,96 @@ impl Catalogue<'_> {
     }
 }
 
+/// Bodies the school accepts, for the operations where most input arrives, with the path
+/// they go to: each field's mutations start from a body that would otherwise be stored, so a
+/// refusal that stored something anyway shows.
+async fn valid_bodies(app: &TestApp, token: &str) -> BTreeMap<(String, String), (String, Value)> {
+    let tz = jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz");
+    let today = jiff::Zoned::now().with_time_zone(tz).date();
+    let yesterday = today.yesterday().expect("yesterday");
+    let in_a_week = today.checked_add(jiff::Span::new().days(7)).expect("week");
+    // The last weekday up to today: a day absence can be reported for on any day of the week.
+    let mut weekday = today;
+    while weekday.weekday().to_monday_one_offset() > 5 {
+        weekday = weekday.yesterday().expect("day");
+    }
+    let (_, class) = app.api_get(Some(token), "/api/v1/classes/1").await;
+    let pupil = class["pupils"][0]["id"].as_i64().unwrap_or(1);
+    let teacher = app.id_of("teacher1").await.0;
+    let created: Value = app
+        .client()
+        .post(app.url("/api/v1/threads"))
+        .bearer_auth(token)
+        .json(&json!({"recipients": [teacher], "subject": "Base", "body": "Base"}))
+        .send()
+        .await
+        .expect("thread")
+        .json()
+        .await
+        .unwrap_or(Value::Null);
+    let thread = created["id"].as_i64().unwrap_or(1);
+    let mut out = BTreeMap::new();
+    let mut add = |method: &str, template: &str, path: String, body: Value| {
+        out.insert((method.to_owned(), template.to_owned()), (path, body));
+    };
+    add(
+        "POST",
+        "/api/v1/threads",
+        "/api/v1/threads".into(),
+        json!({"recipients": [teacher], "subject": "Hello", "body": "Hello"}),
+    );
+    add(
+        "POST",
+        "/api/v1/threads/{id}/messages",
+        format!("/api/v1/threads/{thread}/messages"),
+        json!({"body": "Hello"}),
+    );
+    add(
+        "POST",
+        "/api/v1/pupils/{id}/absences",
+        format!("/api/v1/pupils/{pupil}/absences"),
+        json!({"from": weekday.to_string(), "reason": "illness", "note": "Hello"}),
+    );
+    add(
+        "POST",
+        "/api/v1/pupils/{id}/conversations",
+        format!("/api/v1/pupils/{pupil}/conversations"),
+        json!({"happened_on": yesterday.to_string(), "channel": "phone", "participants": "Mother", "topic": "Hello", "agreements": "Hello"}),
+    );
+    add(
+        "POST",
+        "/api/v1/events",
+        "/api/v1/events".into(),
+        json!({"audience": "school", "title": "Hello", "place": "Hall", "description": "Hello",
+               "starts_at": format!("{in_a_week}T10:00"), "ends_at": format!("{in_a_week}T11:00")}),
+    );
+    add(
+        "POST",
+        "/api/v1/posts",
+        "/api/v1/posts".into(),
+        json!({"audience": {"school": true}, "title": "Hello", "body": "Hello"}),
+    );
+    add(
+        "PUT",
+        "/api/v1/me/notifications",
+        "/api/v1/me/notifications".into(),
+        json!({"preferences": [{"kind": "message", "delivery": "instant"}]}),
+    );
+    add(
+        "POST",
+        "/api/v1/tone",
+        "/api/v1/tone".into(),
+        json!({"text": "Hello", "lang": "en"}),
+    );
+    add(
+        "POST",
+        "/api/v1/absence-codes",
+        "/api/v1/absence-codes".into(),
+        json!({"code": "field_trip", "label": "Field trip", "category": "leave"}),
+    );
+    out
+}
+
 /// A plausible value for a schema: what each field's mutations start from.
 fn plausible(schema: &Value, components: &Value, name: &str) -> Value {
     let schema = resolve(schema, components);
@@ -296,6 +386,7 @@ async fn catalogue(app: TestApp) {
         accepted: 0,
         failures: Vec::new(),
     };
+    let valid = valid_bodies(&app, &cat.token).await;
     let paths = doc["paths"].as_object().expect("paths").clone();
     let mut operations = 0;
     for (path, item) in &paths {
@@ -340,7 +431,11 @@ async fn catalogue(app: TestApp) {
             if body_schema.is_null() {
                 continue;
             }
-            let p = fill_path(path, "1");
+            let valid = valid.get(&(method.clone(), path.clone())).cloned();
+            let p = match &valid {
+                Some((p, _)) => p.clone(),
+                None => fill_path(path, "1"),
+            };
             // The body as a whole.
             cat.case(
                 "oversized body",
@@ -379,7 +474,18 @@ async fn catalogue(app: TestApp) {
             cat.json("array instead of object", &method, &p, &json!([1, 2]))
                 .await;
             cat.json("deeply nested", &method, &p, &nested(200)).await;
-            let base = plausible(&body_schema, &components, "");
+            let base = match valid {
+                Some((_, body)) => {
+                    let status = cat.json("valid body", &method, &p, &body).await;
+                    if !(200..300).contains(&status) {
+                        cat.failures.push(format!(
+                            "{method} {p}: a valid body was refused with {status}"
+                        ));
+                    }
+                    body
+                }
+                None => plausible(&body_schema, &components, ""),
+            };
             let schema = resolve(&body_schema, &components);
             let props = schema["properties"]
                 .as_object()

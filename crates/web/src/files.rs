@@ -118,8 +118,6 @@ pub struct UploadForm {
     pub files: Vec<CheckedFile>,
     /// The first reason the files were refused; when set, nothing may be stored.
     pub refusal: Option<FileRefusal>,
-    /// The names of the parts that carried files.
-    pub file_fields: Vec<String>,
 }
 
 impl UploadForm {
@@ -131,11 +129,11 @@ impl UploadForm {
             .map(|(_, v)| v.as_str())
     }
 
-    /// For the API, where a form's fields are documented: 422 naming the first field, text or
-    /// file, that is not one of `allowed`, instead of ignoring it.
+    /// For the API, where a form's text fields are documented: 422 naming the first text field
+    /// that is not one of `allowed`, instead of ignoring it. Files count under any name.
     pub fn only_fields(&self, allowed: &[&str]) -> Result<(), WebError> {
-        let names = self.fields.iter().map(|(k, _)| k).chain(&self.file_fields);
-        match names.into_iter().find(|n| !allowed.contains(&n.as_str())) {
+        let mut names = self.fields.iter().map(|(k, _)| k);
+        match names.find(|n| !allowed.contains(&n.as_str())) {
             Some(n) => Err(WebError::Unprocessable(format!(
                 "{}: not a field of this form; the fields are {}",
                 n.escape_debug(),
@@ -244,7 +242,6 @@ impl FromRequest<AppState> for UploadForm {
                 form.fields.push((name, value));
                 continue;
             };
-            form.file_fields.push(name);
             if !csrf_checked {
                 // No token before the first file: refused unless the client needs none.
                 viewer.check_csrf(None)?;

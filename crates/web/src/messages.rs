@@ -602,6 +602,8 @@ fn parse_cursor(raw: Option<&str>) -> Result<Option<(i64, i64)>, WebError> {
     };
     raw.split_once('.')
         .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+        // Only what `next_cursor` writes: `+5` or `05` also read as numbers.
+        .filter(|(a, b): &(i64, i64)| format!("{a}.{b}") == raw)
         .map(Some)
         .ok_or_else(|| WebError::BadRequest("cursor: not a cursor from this API".into()))
 }
@@ -807,7 +809,6 @@ async fn send_new(
         fields,
         files,
         refusal,
-        ..
     } = upload;
     let get = |name: &str| {
         fields
@@ -1892,7 +1893,7 @@ pub async fn api_attach(
 ) -> Result<(StatusCode, Json<AttachedJson>), WebError> {
     let me = viewer.require()?;
     let thread = visible_thread(&state, me, &id).await?;
-    upload.only_fields(&["file", "body", "csrf"])?;
+    upload.only_fields(&["body", "csrf"])?;
     if let Some(refusal) = upload.refusal {
         return Err(refusal.into_error());
     }

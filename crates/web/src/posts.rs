@@ -1432,7 +1432,8 @@ pub async fn api_pin(
 /// The form of `POST /api/v1/posts/{post}/images` (`multipart/form-data`).
 #[derive(ToSchema)]
 pub struct ImagesForm {
-    /// One or more images: PNG, JPEG, GIF or WebP, sniffed from the bytes.
+    /// One or more images: PNG, JPEG, GIF or WebP, sniffed from the bytes. A file part counts
+    /// under any name (the page sends `images`).
     #[schema(value_type = Vec<String>, format = Binary, min_items = 1)]
     pub file: Vec<Vec<u8>>,
 }
@@ -1440,7 +1441,8 @@ pub struct ImagesForm {
 /// The form of `POST /api/v1/classes/{id}/photos` (`multipart/form-data`).
 #[derive(ToSchema)]
 pub struct PhotoForm {
-    /// One image: PNG, JPEG, GIF or WebP, sniffed from the bytes.
+    /// One image: PNG, JPEG, GIF or WebP, sniffed from the bytes. A file part counts under
+    /// any name (the page sends `photo`).
     #[schema(value_type = Vec<String>, format = Binary, min_items = 1, max_items = 1)]
     pub file: Vec<Vec<u8>>,
     pub caption: Option<String>,
@@ -1467,7 +1469,7 @@ pub async fn api_add_image(
     let me = viewer.require()?;
     let tr = viewer.tr;
     let (post, _) = managed_post(&state, me, &tr, &raw).await?;
-    upload.only_fields(&["file", "csrf"])?;
+    upload.only_fields(&["csrf"])?;
     if let Some(refusal) = upload.refusal {
         return Err(WebError::from(upload_refusal(refusal, &tr)));
     }
@@ -1557,7 +1559,7 @@ pub async fn api_add_photo(
 ) -> Res<(StatusCode, Json<Created>)> {
     let me = viewer.require()?;
     let class = album_class(&state, me, &raw).await?;
-    upload.only_fields(&["file", "caption", "tag", "csrf"])?;
+    upload.only_fields(&["caption", "tag", "csrf"])?;
     let id = add_photo(&state, me, &viewer.tr, &class, upload)
         .await?
         .map_err(WebError::from)?;
