@@ -1656,7 +1656,7 @@ pub struct InboxPageJson {
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct InboxParams {
     /// From `next_cursor` of the previous page.
-    #[param(pattern = r"^(-?[0-9]{1,18}\.-?[0-9]{1,18})?$")]
+    #[param(pattern = r"^((0|-?[1-9][0-9]{0,17})\.(0|-?[1-9][0-9]{0,17}))?$")]
     pub cursor: Option<String>,
     /// Search the caller's own conversations (subject and messages).
     pub q: Option<String>,

@@ -853,7 +853,7 @@ async fn outbox_page(
 /// The school's notification outbox: counts per status and the newest notices (leaders).
 #[utoipa::path(get, path = "/api/v1/notifications/outbox", tag = "notify", security(("bearer" = [])),
     params(("status" = Option<String>, Query, pattern = r"^(pending|sending|sent|failed|skipped)?$", description = "pending, sending, sent, failed or skipped"),
-        ("before" = Option<i64>, Query, description = "Cursor: the `next` of the previous page")),
+        ("before" = Option<String>, Query, pattern = r"^\s*([+-]?[0-9]{1,18})?\s*$", description = "Cursor: the `next` of the previous page")),
     responses((status = 200, body = OutboxJson), (status = 401), (status = 404, description = "Not a leader"),
         (status = 422, description = "Unknown status or cursor", content_type = "application/problem+json")))]
 pub async fn api_outbox(

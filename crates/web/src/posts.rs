@@ -1299,7 +1299,7 @@ pub async fn api_create(
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct CursorQuery {
     /// The `next_cursor` of the previous page.
-    #[param(pattern = r"^(-?[0-9]{1,18}\.-?[0-9]{1,18})?$")]
+    #[param(pattern = r"^((0|-?[1-9][0-9]{0,17})\.(0|-?[1-9][0-9]{0,17}))?$")]
     pub cursor: Option<String>,
 }
 
