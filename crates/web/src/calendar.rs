@@ -175,6 +175,7 @@ fn event_problem(tr: &Tr, p: EventProblem) -> WebError {
         EventProblem::TitleEmpty => "calendar-error-title",
         EventProblem::TitleTooLong => "calendar-error-title-long",
         EventProblem::TextTooLong => "calendar-error-text-long",
+        EventProblem::Control => "calendar-error-control",
         EventProblem::EndsBeforeStart => "calendar-error-ends-before",
         EventProblem::TooLong => "calendar-error-too-long",
         EventProblem::DeadlineAfterStart => "calendar-error-deadline",

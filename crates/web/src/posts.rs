@@ -78,6 +78,7 @@ fn problem_text(tr: &Tr, p: PostProblem) -> String {
         PostProblem::TitleControl => "posts-error-title-line",
         PostProblem::BodyEmpty => "posts-error-body-empty",
         PostProblem::BodyTooLong => "posts-error-body-long",
+        PostProblem::BodyControl => "posts-error-body-control",
         PostProblem::ScheduledInPast => "posts-error-past",
         PostProblem::Audience => "posts-error-audience",
         PostProblem::Grade => "posts-error-grade",
