@@ -245,6 +245,10 @@ pub enum EventProblem {
     TitleTooLong,
     #[error("the description is too long")]
     TextTooLong,
+    /// A control character in the title or place, or other than a line break or tab in the
+    /// description (PostgreSQL cannot store NUL).
+    #[error("the text contains characters that cannot be stored")]
+    Control,
     #[error("the event ends before it starts")]
     EndsBeforeStart,
     #[error("the event is longer than two weeks")]
@@ -283,6 +287,13 @@ pub fn check_event(
     }
     if description.chars().count() > MAX_TEXT_CHARS {
         return Err(EventProblem::TextTooLong);
+    }
+    if title.chars().chain(place.chars()).any(char::is_control)
+        || description
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(EventProblem::Control);
     }
     if times.ends_at <= times.starts_at {
         return Err(EventProblem::EndsBeforeStart);
@@ -474,6 +485,22 @@ mod event_tests {
     #[test]
     fn an_event_ends_after_it_starts_and_answers_close_before() {
         assert_eq!(check_event("Trip", "", "", times(100, 200)), Ok(()));
+        for (title, place, description) in [
+            ("Tr\0ip", "", ""),
+            ("Trip", "Hall\u{7}", ""),
+            ("Trip", "", "a\0b"),
+            ("Trip\nTwo", "", ""),
+        ] {
+            assert_eq!(
+                check_event(title, place, description, times(100, 200)),
+                Err(EventProblem::Control),
+                "{title:?} {place:?} {description:?}"
+            );
+        }
+        assert_eq!(
+            check_event("Trip", "Hall", "Bring:\n\tboots\r\n", times(100, 200)),
+            Ok(())
+        );
         assert_eq!(
             check_event("Trip", "", "", times(200, 100)),
             Err(EventProblem::EndsBeforeStart)

@@ -70,6 +70,9 @@ pub enum PostProblem {
     BodyEmpty,
     #[error("the text is longer than {MAX_BODY_CHARS} characters")]
     BodyTooLong,
+    /// A control character other than a line break or tab (PostgreSQL cannot store NUL).
+    #[error("the text contains characters that cannot be stored")]
+    BodyControl,
     #[error("the scheduled time has passed; choose a time in the future or publish now")]
     ScheduledInPast,
     #[error("the audience must be exactly one of a class, a grade, the staff or the whole school")]
@@ -96,6 +99,12 @@ pub fn check_post(title: &str, body: &str) -> Result<(String, String), PostProbl
     }
     if body.chars().count() > MAX_BODY_CHARS {
         return Err(PostProblem::BodyTooLong);
+    }
+    if body
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(PostProblem::BodyControl);
     }
     Ok((title.to_owned(), body.to_owned()))
 }
@@ -125,10 +134,12 @@ impl Cursor {
     /// `None` for anything that is not a cursor this module wrote.
     pub fn decode(raw: &str) -> Option<Cursor> {
         let (at, id) = raw.split_once('.')?;
-        Some(Cursor {
+        let cursor = Cursor {
             publish_at: at.parse().ok()?,
             id: id.parse().ok()?,
-        })
+        };
+        // `+5`, `05` and `-0` read as numbers too, but this module never writes them.
+        (cursor.encode() == raw).then_some(cursor)
     }
 }
 
@@ -174,6 +185,35 @@ pub fn photo_visible(tags: &[Tag], own_children: &[PersonId], me: PersonId, mana
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_post_text_with_control_characters_is_refused() {
+        assert_eq!(check_post("Trip", "a\0b"), Err(PostProblem::BodyControl));
+        assert_eq!(
+            check_post("Trip", "a\u{1b}[31m"),
+            Err(PostProblem::BodyControl)
+        );
+        assert!(check_post("Trip", "Line one\r\nLine\ttwo").is_ok());
+    }
+
+    #[test]
+    fn only_a_cursor_the_list_wrote_is_read() {
+        let c = Cursor {
+            publish_at: 1_700_000_000,
+            id: 42,
+        };
+        assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        for other in [
+            "+1700000000.42",
+            "01700000000.42",
+            "1700000000.+42",
+            "-0.1",
+            "1.2.3",
+            "",
+        ] {
+            assert_eq!(Cursor::decode(other), None, "{other:?}");
+        }
+    }
 
     #[test]
     fn a_post_needs_a_one_line_title_and_a_text_within_limits() {

@@ -138,14 +138,18 @@ fn problem_text(tr: &Tr, p: ReportProblem) -> String {
 #[derive(Debug, Clone, Deserialize, ToSchema, Default)]
 pub struct ReportRequest {
     /// First day, `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub from: String,
     /// Last day, `YYYY-MM-DD`; the first day when absent.
     #[serde(default)]
+    #[schema(format = Date)]
     pub to: Option<String>,
     /// `illness` or `leave` (guardians); staff may also give `unlawful`.
+    #[schema(pattern = r"^[a-z0-9_]{2,30}$")]
     pub reason: String,
     /// `morning` or `afternoon` for part of one day.
     #[serde(default)]
+    #[schema(pattern = r"^(morning|afternoon)$")]
     pub part: Option<String>,
     /// A short note that is not about health.
     #[serde(default)]
@@ -1367,10 +1371,13 @@ pub async fn api_reports(
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AbsenceCodeJson {
     /// 2 to 30 of `a-z`, `0-9`, `_`; never a built-in reason. Staff give it as `reason`.
+    #[schema(pattern = r"^[a-z0-9_]{2,30}$")]
     pub code: String,
     /// What the school calls it, up to 60 characters.
+    #[schema(min_length = 1, pattern = r"\S", max_length = 60)]
     pub label: String,
     /// `illness`, `leave` or `unlawful`: what rates count it in. Fixed once given.
+    #[schema(pattern = r"^(illness|leave|unlawful)$")]
     pub category: String,
 }
 
@@ -1486,8 +1493,8 @@ pub async fn api_rates(
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct RegisterParams {
-    /// `YYYY-MM-DD`; today when absent.
-    #[param(format = Date)]
+    /// `YYYY-MM-DD`; today when absent or empty.
+    #[param(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")]
     pub date: Option<String>,
 }
 
@@ -1511,8 +1518,10 @@ pub async fn api_register(
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterRequest {
     /// `YYYY-MM-DD`; today when absent.
+    #[schema(format = Date)]
     pub date: Option<String>,
     /// One of the class's sessions.
+    #[schema(pattern = r"^(morning|last_lesson|day|lesson_[1-9][0-9]?)$")]
     pub session: String,
     /// The pupils not present; everyone else is marked present.
     pub absent: Vec<i64>,

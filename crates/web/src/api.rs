@@ -1,13 +1,17 @@
 //! The JSON API's shared parts: the OpenAPI description. Each area's API handlers live in the
 //! area's own module beside its pages.
 
-use axum::response::IntoResponse;
+use axum::body::{to_bytes, Body};
+use axum::extract::Request;
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::AppState;
+use crate::{AppState, WebError, BODY_LIMIT};
 
 struct BearerAuth;
 
@@ -35,6 +39,7 @@ impl Modify for SharedResponses {
                 .content("application/problem+json", ContentBuilder::new().build())
                 .build()
         };
+        let mut multipart_forms = Vec::new();
         for item in openapi.paths.paths.values_mut() {
             let ops = [
                 &mut item.get,
@@ -44,6 +49,8 @@ impl Modify for SharedResponses {
                 &mut item.patch,
             ];
             for op in ops.into_iter().flatten() {
+                positive_path_ids(op);
+                multipart_forms.extend(multipart_form(op));
                 let responses = &mut op.responses.responses;
                 if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
                     responses
@@ -65,6 +72,47 @@ impl Modify for SharedResponses {
                         .entry("422".into())
                         .or_insert_with(|| problem("A body that does not fit the schema").into());
                 }
+            }
+        }
+        // A form's fields are the ones named: browsers send no others, and a field name the
+        // multipart parser cannot read is refused (400) before any handler sees it.
+        if let Some(components) = openapi.components.as_mut() {
+            for name in multipart_forms {
+                if let Some(utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(o))) =
+                    components.schemas.get_mut(&name)
+                {
+                    o.additional_properties = Some(Box::new(
+                        utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// The component name of a `multipart/form-data` request body.
+fn multipart_form(op: &utoipa::openapi::path::Operation) -> Option<String> {
+    let body = op.request_body.as_ref()?;
+    let content = body.content.get("multipart/form-data")?;
+    match content.schema.as_ref()? {
+        utoipa::openapi::RefOr::Ref(r) => r.ref_location.rsplit('/').next().map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// Every integer in a path is a record's id, and ids start at 1: the schema says so, so that a
+/// client (or a fuzzer) knows `0` and `-5` can name nothing.
+fn positive_path_ids(op: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    use utoipa::openapi::RefOr;
+    for p in op.parameters.iter_mut().flatten() {
+        if !matches!(p.parameter_in, ParameterIn::Path) {
+            continue;
+        }
+        if let Some(RefOr::T(Schema::Object(o))) = p.schema.as_mut() {
+            if o.schema_type == SchemaType::Type(Type::Integer) {
+                o.minimum = Some(1f64.into());
             }
         }
     }
@@ -180,4 +228,92 @@ async fn openapi() -> impl IntoResponse {
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/openapi.json", get(openapi))
+}
+
+/// Refuses a JSON body that is not an object (422). JSON Schema counts `172.0` as an integer; serde's integer types refuse it. Every JSON body of
+/// the API passes through here first: an integral number written with a fraction or an exponent
+/// (within the range of `i64`) becomes the plain integer, so that each handler's `Json` extractor,
+/// and its clear 422 for everything else, need not know. Bodies that are not JSON, or not valid
+/// JSON, go on untouched for the extractor to refuse as before.
+pub async fn normalise_json_numbers(req: Request, next: Next) -> Response {
+    let json = req.uri().path().starts_with("/api/")
+        && req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                let v = v.trim_start().to_ascii_lowercase();
+                v.starts_with("application/json")
+                    || (v.starts_with("application/") && v.contains("+json"))
+            });
+    if !json {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
+        return WebError::PayloadTooLarge.into_response();
+    };
+    let mut body = Body::from(bytes.clone());
+    if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+        // Every body of the API is an object; serde would also read a struct from an array
+        // of its fields in order (`[]` for one whose fields all have defaults).
+        if !value.is_object() {
+            return WebError::Unprocessable("the body must be a JSON object".into())
+                .into_response();
+        }
+        if normalise(&mut value) {
+            if let Ok(v) = serde_json::to_vec(&value) {
+                parts.headers.remove(header::CONTENT_LENGTH);
+                body = Body::from(v);
+            }
+        }
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// Rewrites integral floats in `value` as integers; whether anything changed.
+fn normalise(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => match n.as_f64() {
+            // i64::MIN is exactly representable; i64::MAX is not (it rounds up to 2^63).
+            Some(f)
+                if f.fract() == 0.0
+                    && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) =>
+            {
+                *value = Value::from(f as i64);
+                true
+            }
+            _ => false,
+        },
+        Value::Array(items) => items.iter_mut().fold(false, |c, v| normalise(v) | c),
+        Value::Object(map) => map.values_mut().fold(false, |c, v| normalise(v) | c),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise;
+    use serde_json::json;
+
+    #[test]
+    fn integral_floats_become_integers_and_nothing_else_changes() {
+        let mut v =
+            json!({"a": 172.0, "b": [-3.0, 1.5, 2e3], "c": {"d": "7.0", "e": 1e300}, "f": -0.0});
+        assert!(normalise(&mut v));
+        assert_eq!(
+            v,
+            json!({"a": 172, "b": [-3, 1.5, 2000], "c": {"d": "7.0", "e": 1e300}, "f": 0})
+        );
+        let mut plain = json!({"a": 1, "b": "x", "c": [true, null, 0.5]});
+        assert!(!normalise(&mut plain));
+        let mut edge = json!([-9.223_372_036_854_776e18, 9.223_372_036_854_776e18]);
+        normalise(&mut edge);
+        assert_eq!(edge[0], json!(i64::MIN));
+        assert!(
+            edge[1].is_f64(),
+            "2^63 does not fit an i64 and stays as it was"
+        );
+    }
 }

@@ -175,6 +175,7 @@ fn event_problem(tr: &Tr, p: EventProblem) -> WebError {
         EventProblem::TitleEmpty => "calendar-error-title",
         EventProblem::TitleTooLong => "calendar-error-title-long",
         EventProblem::TextTooLong => "calendar-error-text-long",
+        EventProblem::Control => "calendar-error-control",
         EventProblem::EndsBeforeStart => "calendar-error-ends-before",
         EventProblem::TooLong => "calendar-error-too-long",
         EventProblem::DeadlineAfterStart => "calendar-error-deadline",
@@ -231,11 +232,15 @@ async fn event_for(state: &AppState, me: &SignedIn, raw: &str) -> Res<(Event, Ve
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct EventRequest {
     /// `class`, `grade` or `school`.
+    #[schema(pattern = r"^(class|grade|school)$")]
     pub audience: String,
     /// The class, for a class event.
+    #[schema(minimum = 1)]
     pub class_id: Option<i64>,
     /// The grade, for a grade event.
+    #[schema(minimum = 0, maximum = 10)]
     pub grade: Option<i64>,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub title: String,
     #[serde(default)]
     pub place: String,
@@ -1024,8 +1029,11 @@ async fn homework_page(
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct HomeworkRequest {
     /// `YYYY-MM-DD`: the day it is for.
+    #[schema(format = Date)]
     pub day: String,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub subject: String,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub text: String,
 }
 
@@ -1477,12 +1485,16 @@ async fn feed(State(state): State<AppState>, Path(raw): Path<String>) -> Res<Res
 
 /// An answer to an invitation.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(as = EventRsvpRequest)]
 pub struct RsvpRequest {
     /// `yes`, `no` or `maybe`.
+    #[schema(pattern = r"^(yes|no|maybe)$")]
     pub answer: String,
     /// How many come (0–20; default 1 for yes and maybe, 0 for no).
+    #[schema(minimum = 0, maximum = 20)]
     pub people: Option<i64>,
     /// A short note (at most 500 characters).
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 

@@ -570,6 +570,7 @@ pub struct EscalationJson {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = CaseAgreementJson)]
 pub struct AgreementJson {
     pub text: String,
     pub by: PersonRef,
@@ -2364,8 +2365,13 @@ pub struct ConcernCreated {
 pub struct ConcernRequest {
     /// `wellbeing`, `bullying`, `unsafe_community` or `other`.
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = r"^(wellbeing|bullying|unsafe_community|other)$"
+    )]
     pub topic: String,
     #[serde(default)]
+    #[schema(required = true, min_length = 1, pattern = r"\S")]
     pub text: String,
 }
 
@@ -2427,6 +2433,7 @@ pub async fn api_concern(
 #[derive(Deserialize, ToSchema)]
 pub struct BodyRequest {
     #[serde(default)]
+    #[schema(required = true, min_length = 1, pattern = r"\S")]
     pub body: String,
 }
 
@@ -2473,15 +2480,18 @@ pub async fn api_duty_plan(
 pub struct OpenCaseRequest {
     /// `absence` (worrying absence) or `crisis`.
     #[serde(default)]
+    #[schema(required = true, pattern = r"^(absence|crisis)$")]
     pub kind: String,
     /// For a crisis: `death`, `serious_illness`, `divorce` or `other`.
     #[serde(default)]
     pub crisis_type: Option<String>,
     /// The coordinator (a member of staff); the caller when absent.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub coordinator_id: Option<i64>,
     /// What the case is about (internal).
     #[serde(default)]
+    #[schema(required = true, min_length = 1, pattern = r"\S")]
     pub summary: String,
 }
 
@@ -2553,6 +2563,7 @@ async fn api_change(
 #[derive(Deserialize, ToSchema)]
 pub struct CoordinatorRequest {
     /// A member of the school's staff.
+    #[schema(minimum = 1)]
     pub person_id: i64,
 }
 
@@ -2580,18 +2591,23 @@ pub async fn api_coordinator(
 pub struct PlanEntryRequest {
     /// Who makes the contact (a member of staff); the caller when absent.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub contact_by: Option<i64>,
     /// `family` or `pupil`.
     #[serde(default)]
+    #[schema(required = true, pattern = r"^(family|pupil)$")]
     pub whom: String,
     /// Every how many days, 1 to 90.
     #[serde(default)]
+    #[schema(required = true, minimum = 1, maximum = 90)]
     pub every_days: i64,
     /// `phone`, `meeting`, `home_visit` or `message`.
     #[serde(default)]
+    #[schema(required = true, pattern = r"^(phone|meeting|home_visit|message)$")]
     pub channel: String,
     /// `YYYY-MM-DD`; today when absent.
     #[serde(default)]
+    #[schema(format = Date)]
     pub starts_on: Option<String>,
 }
 
@@ -2622,17 +2638,21 @@ pub async fn api_plan(
 pub struct ContactRequest {
     /// `YYYY-MM-DD`; today when absent.
     #[serde(default)]
+    #[schema(format = Date)]
     pub happened_on: Option<String>,
     /// `phone`, `meeting`, `home_visit` or `message`.
     #[serde(default)]
+    #[schema(required = true, pattern = r"^(phone|meeting|home_visit|message)$")]
     pub channel: String,
     /// `family` or `pupil`.
     #[serde(default)]
+    #[schema(required = true, pattern = r"^(family|pupil)$")]
     pub whom: String,
     #[serde(default)]
     pub note: String,
     /// The agreement of the contact plan this contact keeps.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub plan_entry_id: Option<i64>,
 }
 
@@ -2660,8 +2680,10 @@ pub async fn api_contact(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = CaseAgreementRequest)]
 pub struct AgreementRequest {
     #[serde(default)]
+    #[schema(required = true, min_length = 1, pattern = r"\S")]
     pub text: String,
 }
 
@@ -2698,6 +2720,7 @@ pub async fn api_note(
 #[derive(Deserialize, ToSchema)]
 pub struct CheckRequest {
     /// The item's number in the case's checklist, from 1.
+    #[schema(minimum = 1)]
     pub item: i64,
     /// Ticked (default) or not.
     #[serde(default = "yes")]
@@ -2735,6 +2758,7 @@ pub async fn api_check(
 pub struct EscalationRequest {
     /// `leadership` or `support` (PPR in DK, PPT in NO).
     #[serde(default)]
+    #[schema(required = true, pattern = r"^(leadership|support)$")]
     pub target: String,
     #[serde(default)]
     pub note: String,
@@ -2769,6 +2793,10 @@ pub struct CloseRequest {
     /// `attendance_improved` (absence), `resolved` (concern, crisis), `moved_school`,
     /// `referred_support` (PPR / PPT), `referred_municipality` or `other`.
     #[serde(default)]
+    #[schema(
+        required = true,
+        pattern = r"^(attendance_improved|resolved|moved_school|referred_support|referred_municipality|other)$"
+    )]
     pub reason: String,
     #[serde(default)]
     pub note: String,
@@ -2950,8 +2978,10 @@ pub async fn api_checklists(
 #[derive(Deserialize, ToSchema)]
 pub struct SetChecklistRequest {
     #[serde(default)]
+    #[schema(required = true, pattern = r"^(death|serious_illness|divorce|other)$")]
     pub crisis_type: String,
     #[serde(default)]
+    #[schema(required = true, min_items = 1)]
     pub items: Vec<String>,
 }
 

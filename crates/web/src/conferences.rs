@@ -381,10 +381,13 @@ fn text_field(field: &str, value: Option<&str>, max: usize) -> Result<Option<Str
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema, Default)]
 pub struct DayRequest {
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub date: String,
     /// `HH:MM`, local time.
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub start: String,
     /// `HH:MM`, local time; no slot ends after it.
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub end: String,
 }
 
@@ -395,12 +398,16 @@ pub struct RoundRequest {
     #[serde(default)]
     pub title: Option<String>,
     /// `school`, `phone`, `online` or `home_visit`.
+    #[schema(pattern = r"^(school|phone|online|home_visit)$")]
     pub form: String,
+    #[schema(min_items = 1)]
     pub days: Vec<DayRequest>,
     /// 5 to 240.
+    #[schema(minimum = 5, maximum = 240)]
     pub slot_minutes: i64,
     /// 0 to 120.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 120)]
     pub break_minutes: i64,
     /// `YYYY-MM-DDTHH:MM` local (or a date: the end of that day). Default: 12:00 the day
     /// before the first day, or the first slot when that has passed.
@@ -605,6 +612,7 @@ pub struct NeedsRequest {
     /// The family brings its own interpreter (a relative or acquaintance) instead of one the
     /// school books: the interpreter's age. Children never interpret: under 18 is refused.
     #[serde(default)]
+    #[schema(minimum = 18)]
     pub own_interpreter_age: Option<u8>,
 }
 
@@ -613,9 +621,11 @@ pub struct NeedsRequest {
 pub struct BookRequest {
     /// The slot (for `POST /api/v1/conference-rounds/{round}/bookings`).
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub slot_id: Option<i64>,
     /// The pupil the conference is about.
     #[serde(alias = "pupil")]
+    #[schema(minimum = 1)]
     pub pupil_id: i64,
     #[serde(default)]
     pub needs: Option<NeedsRequest>,

@@ -128,6 +128,20 @@ impl UploadForm {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// For the API, where a form's text fields are documented: 422 naming the first text field
+    /// that is not one of `allowed`, instead of ignoring it. Files count under any name.
+    pub fn only_fields(&self, allowed: &[&str]) -> Result<(), WebError> {
+        let mut names = self.fields.iter().map(|(k, _)| k);
+        match names.find(|n| !allowed.contains(&n.as_str())) {
+            Some(n) => Err(WebError::Unprocessable(format!(
+                "{}: not a field of this form; the fields are {}",
+                n.escape_debug(),
+                allowed.join(", ")
+            ))),
+            None => Ok(()),
+        }
+    }
 }
 
 /// How the form is encoded: `Some(true)` multipart, `Some(false)` urlencoded (also when no type

@@ -142,6 +142,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::routes())
         .merge(posts::routes())
         .fallback(|| async { WebError::NotFound })
+        .layer(axum::middleware::from_fn(api::normalise_json_numbers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             viewer::attach_viewer_and_render_errors,

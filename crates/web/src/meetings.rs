@@ -261,13 +261,18 @@ fn schedule_problem_text(tr: &Tr, p: ScheduleProblem) -> String {
 /// agenda one item a line.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema, Default)]
 pub struct PlanRequest {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub title: String,
     /// `YYYY-MM-DDTHH:MM`, school time.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$")]
     pub starts: String,
     /// `YYYY-MM-DDTHH:MM`, school time.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$")]
     pub ends: String,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub place: String,
     /// `plenary`, `groups` or `language_groups`.
+    #[schema(pattern = r"^(plenary|groups|language_groups)$")]
     pub form: String,
     /// The agenda's items, one a line; a blank line between items is refused.
     #[serde(default)]
@@ -276,9 +281,11 @@ pub struct PlanRequest {
     #[serde(default)]
     pub invitation: Option<String>,
     /// `YYYY-MM-DDTHH:MM`: replies close then.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$")]
     pub rsvp_deadline: String,
     /// `YYYY-MM-DDTHH:MM`: when guardians are reminded; empty for no reminder.
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$")]
     pub remind_at: Option<String>,
 }
 
@@ -442,6 +449,7 @@ pub struct RsvpRequest {
     pub interpreter_language: Option<String>,
     /// Siblings who need childcare during the meeting (0–10).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 10)]
     pub childcare: i64,
     /// A food or drink contribution.
     #[serde(default)]

@@ -602,6 +602,8 @@ fn parse_cursor(raw: Option<&str>) -> Result<Option<(i64, i64)>, WebError> {
     };
     raw.split_once('.')
         .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+        // Only what `next_cursor` writes: `+5` or `05` also read as numbers.
+        .filter(|(a, b): &(i64, i64)| format!("{a}.{b}") == raw)
         .map(Some)
         .ok_or_else(|| WebError::BadRequest("cursor: not a cursor from this API".into()))
 }
@@ -1204,14 +1206,18 @@ struct TimelinePage {
 pub struct LogForm {
     /// The day of the call or talk, `YYYY-MM-DD`.
     #[serde(default)]
+    #[schema(required = true, format = Date)]
     pub happened_on: String,
     /// `phone`, `meeting`, `video` or `other`.
     #[serde(default)]
+    #[schema(required = true, pattern = r"^(phone|meeting|video|other)$")]
     pub channel: String,
     /// Who took part.
     #[serde(default)]
+    #[schema(required = true, min_length = 1, pattern = r"\S")]
     pub participants: String,
     #[serde(default)]
+    #[schema(required = true, min_length = 1, pattern = r"\S")]
     pub topic: String,
     /// What was agreed.
     #[serde(default)]
@@ -1557,8 +1563,11 @@ fn api_text(field: &str, r: Result<String, TextProblem>) -> Result<String, WebEr
 #[derive(Deserialize, ToSchema)]
 pub struct NewThreadRequest {
     /// Person ids; each must be someone the sender may write to.
+    #[schema(min_items = 1)]
     pub recipients: Vec<i64>,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub subject: String,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub body: String,
     /// `ordinary` (default), `praise` or `sensitive`.
     #[serde(default)]
@@ -1647,6 +1656,7 @@ pub struct InboxPageJson {
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct InboxParams {
     /// From `next_cursor` of the previous page.
+    #[param(pattern = r"^((0|-?[1-9][0-9]{0,17})\.(0|-?[1-9][0-9]{0,17}))?$")]
     pub cursor: Option<String>,
     /// Search the caller's own conversations (subject and messages).
     pub q: Option<String>,
@@ -1813,6 +1823,7 @@ pub async fn api_thread(
 
 #[derive(Deserialize, ToSchema)]
 pub struct ReplyRequest {
+    #[schema(min_length = 1, pattern = r"\S")]
     pub body: String,
 }
 
@@ -1858,7 +1869,7 @@ pub struct AttachedJson {
 pub struct AttachForm {
     /// One to five files of at most 10 MB each: PDF, PNG, JPEG, GIF, WebP, HEIC/HEIF, plain
     /// text, DOCX, XLSX, PPTX, ODT. The type is sniffed from the bytes.
-    #[schema(value_type = Vec<String>, format = Binary)]
+    #[schema(value_type = Vec<String>, format = Binary, min_items = 1, max_items = 5)]
     pub file: Vec<Vec<u8>>,
     /// The message's text; may be empty.
     pub body: Option<String>,
@@ -1882,6 +1893,7 @@ pub async fn api_attach(
 ) -> Result<(StatusCode, Json<AttachedJson>), WebError> {
     let me = viewer.require()?;
     let thread = visible_thread(&state, me, &id).await?;
+    upload.only_fields(&["body", "csrf"])?;
     if let Some(refusal) = upload.refusal {
         return Err(refusal.into_error());
     }
@@ -2024,6 +2036,7 @@ pub async fn api_recipients(
 pub struct ToneRequest {
     pub text: String,
     /// `da`, `nb` or `en`; the caller's language when absent.
+    #[schema(pattern = r"^(da|nb|en)$")]
     pub lang: Option<String>,
 }
 

@@ -478,10 +478,13 @@ pub fn spawn(
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PreferenceJson {
     /// `message`, `post`, `event`, `absence` or `conference`.
+    #[schema(pattern = r"^(message|post|event|absence|conference)$")]
     pub kind: String,
     /// `instant`, `digest` or `off`.
+    #[schema(pattern = r"^(instant|digest|off)$")]
     pub delivery: String,
     /// Hour of the daily digest, 0–23, school time (default 16).
+    #[schema(minimum = 0, maximum = 23)]
     pub digest_hour: Option<i64>,
 }
 
@@ -852,8 +855,8 @@ async fn outbox_page(
 
 /// The school's notification outbox: counts per status and the newest notices (leaders).
 #[utoipa::path(get, path = "/api/v1/notifications/outbox", tag = "notify", security(("bearer" = [])),
-    params(("status" = Option<String>, Query, description = "pending, sending, sent, failed or skipped"),
-        ("before" = Option<i64>, Query, description = "Cursor: the `next` of the previous page")),
+    params(("status" = Option<String>, Query, pattern = r"^(pending|sending|sent|failed|skipped)?$", description = "pending, sending, sent, failed or skipped"),
+        ("before" = Option<String>, Query, pattern = r"^\s*([+-]?[0-9]{1,18})?\s*$", description = "Cursor: the `next` of the previous page")),
     responses((status = 200, body = OutboxJson), (status = 401), (status = 404, description = "Not a leader"),
         (status = 422, description = "Unknown status or cursor", content_type = "application/problem+json")))]
 pub async fn api_outbox(

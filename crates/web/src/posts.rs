@@ -78,6 +78,7 @@ fn problem_text(tr: &Tr, p: PostProblem) -> String {
         PostProblem::TitleControl => "posts-error-title-line",
         PostProblem::BodyEmpty => "posts-error-body-empty",
         PostProblem::BodyTooLong => "posts-error-body-long",
+        PostProblem::BodyControl => "posts-error-body-control",
         PostProblem::ScheduledInPast => "posts-error-past",
         PostProblem::Audience => "posts-error-audience",
         PostProblem::Grade => "posts-error-grade",
@@ -1178,7 +1179,9 @@ impl AudienceJson {
 #[derive(Deserialize, ToSchema)]
 pub struct PostRequest {
     pub audience: AudienceJson,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub title: String,
+    #[schema(min_length = 1, pattern = r"\S")]
     pub body: String,
     /// Ask readers to confirm "read and understood".
     #[serde(default)]
@@ -1296,6 +1299,7 @@ pub async fn api_create(
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct CursorQuery {
     /// The `next_cursor` of the previous page.
+    #[param(pattern = r"^((0|-?[1-9][0-9]{0,17})\.(0|-?[1-9][0-9]{0,17}))?$")]
     pub cursor: Option<String>,
 }
 
@@ -1425,11 +1429,32 @@ pub async fn api_pin(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The form of `POST /api/v1/posts/{post}/images` (`multipart/form-data`).
+#[derive(ToSchema)]
+pub struct ImagesForm {
+    /// One or more images: PNG, JPEG, GIF or WebP, sniffed from the bytes. A file part counts
+    /// under any name (the page sends `images`).
+    #[schema(value_type = Vec<String>, format = Binary, min_items = 1)]
+    pub file: Vec<Vec<u8>>,
+}
+
+/// The form of `POST /api/v1/classes/{id}/photos` (`multipart/form-data`).
+#[derive(ToSchema)]
+pub struct PhotoForm {
+    /// One image: PNG, JPEG, GIF or WebP, sniffed from the bytes. A file part counts under
+    /// any name (the page sends `photo`).
+    #[schema(value_type = Vec<String>, format = Binary, min_items = 1, max_items = 1)]
+    pub file: Vec<Vec<u8>>,
+    pub caption: Option<String>,
+    /// A pupil of the class in the photo, by id; repeat the field for more.
+    pub tag: Option<Vec<i64>>,
+}
+
 /// Add images to a post (`multipart/form-data`, one or more file fields): PNG, JPEG, GIF or
 /// WebP, the type read from the bytes. Its author and leaders.
 #[utoipa::path(post, path = "/api/v1/posts/{post}/images", tag = "posts",
     security(("bearer" = [])), params(("post" = i64, Path, description = "Post id")),
-    request_body(content_type = "multipart/form-data", description = "Image files"),
+    request_body(content = ImagesForm, content_type = "multipart/form-data", description = "Image files"),
     responses((status = 201, body = Vec<ImageJson>), (status = 403), (status = 404),
         (status = 409, description = "The post has as many images as it may carry"),
         (status = 413, description = "An image over 10 MB, or too many files"),
@@ -1444,6 +1469,7 @@ pub async fn api_add_image(
     let me = viewer.require()?;
     let tr = viewer.tr;
     let (post, _) = managed_post(&state, me, &tr, &raw).await?;
+    upload.only_fields(&["csrf"])?;
     if let Some(refusal) = upload.refusal {
         return Err(WebError::from(upload_refusal(refusal, &tr)));
     }
@@ -1520,7 +1546,7 @@ pub async fn api_album(
 /// `caption`, and a `tag` field per pupil of the class it shows): the class's staff and leaders.
 #[utoipa::path(post, path = "/api/v1/classes/{id}/photos", tag = "posts",
     security(("bearer" = [])), params(("id" = i64, Path, description = "Class id")),
-    request_body(content_type = "multipart/form-data", description = "One image, caption, tags"),
+    request_body(content = PhotoForm, content_type = "multipart/form-data", description = "One image, caption, tags"),
     responses((status = 201, body = Created), (status = 403), (status = 404),
         (status = 413, description = "An image over 10 MB"),
         (status = 415, description = "A file that is not an image"),
@@ -1533,6 +1559,7 @@ pub async fn api_add_photo(
 ) -> Res<(StatusCode, Json<Created>)> {
     let me = viewer.require()?;
     let class = album_class(&state, me, &raw).await?;
+    upload.only_fields(&["caption", "tag", "csrf"])?;
     let id = add_photo(&state, me, &viewer.tr, &class, upload)
         .await?
         .map_err(WebError::from)?;

@@ -79,6 +79,7 @@ calendar-error-range = Datoerne kan ikke læses, eller perioden er længere end 
 calendar-error-title = Giv begivenheden en titel.
 calendar-error-title-long = Titlen eller stedet er for langt (højst 200 tegn).
 calendar-error-text-long = Beskrivelsen er for lang (højst 4000 tegn).
+calendar-error-control = Titel, sted eller beskrivelse indeholder tegn, der ikke kan gemmes.
 calendar-error-ends-before = Begivenheden skal slutte, efter den starter.
 calendar-error-too-long = En begivenhed kan højst vare to uger.
 calendar-error-deadline = Svarfristen skal ligge før begivenheden starter.

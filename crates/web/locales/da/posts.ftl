@@ -43,6 +43,7 @@ posts-error-title-long = Overskriften må højst være på 200 tegn.
 posts-error-title-line = Overskriften skal stå på én linje.
 posts-error-body-empty = Skriv opslagets tekst.
 posts-error-body-long = Teksten må højst være på 20.000 tegn.
+posts-error-body-control = Teksten indeholder tegn, der ikke kan gemmes.
 posts-error-past = Det planlagte tidspunkt er passeret. Vælg et tidspunkt i fremtiden, eller lad feltet stå tomt for at udgive nu.
 posts-error-time = Det planlagte tidspunkt kunne ikke læses. Angiv dato og klokkeslæt.
 posts-error-audience = Vælg hvem opslaget er til: én klasse, én årgang, medarbejderne eller hele skolen.

@@ -79,6 +79,7 @@ calendar-error-range = The dates cannot be read, or the period is longer than a 
 calendar-error-title = Give the event a title.
 calendar-error-title-long = The title or place is too long (at most 200 characters).
 calendar-error-text-long = The description is too long (at most 4000 characters).
+calendar-error-control = The title, place or description contains characters that cannot be stored.
 calendar-error-ends-before = The event must end after it starts.
 calendar-error-too-long = An event can last at most two weeks.
 calendar-error-deadline = The answer deadline must be before the event starts.

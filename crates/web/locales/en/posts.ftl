@@ -43,6 +43,7 @@ posts-error-title-long = The title may be at most 200 characters.
 posts-error-title-line = The title must be a single line.
 posts-error-body-empty = Write the text of the post.
 posts-error-body-long = The text may be at most 20,000 characters.
+posts-error-body-control = The text contains characters that cannot be stored.
 posts-error-past = The scheduled time has passed. Choose a time in the future, or leave it empty to publish now.
 posts-error-time = The scheduled time could not be read. Use a date and a time.
 posts-error-audience = Choose who the post is for: one class, one grade, the staff or the whole school.

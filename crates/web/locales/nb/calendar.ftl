@@ -79,6 +79,7 @@ calendar-error-range = Datoene kan ikke leses, eller perioden er lengre enn ett 
 calendar-error-title = Gi hendelsen en tittel.
 calendar-error-title-long = Tittelen eller stedet er for langt (høyst 200 tegn).
 calendar-error-text-long = Beskrivelsen er for lang (høyst 4000 tegn).
+calendar-error-control = Tittel, sted eller beskrivelse inneholder tegn som ikke kan lagres.
 calendar-error-ends-before = Hendelsen må slutte etter at den starter.
 calendar-error-too-long = En hendelse kan vare høyst to uker.
 calendar-error-deadline = Svarfristen må være før hendelsen starter.

@@ -43,6 +43,7 @@ posts-error-title-long = Overskriften kan være høyst 200 tegn.
 posts-error-title-line = Overskriften må stå på én linje.
 posts-error-body-empty = Skriv teksten i innlegget.
 posts-error-body-long = Teksten kan være høyst 20 000 tegn.
+posts-error-body-control = Teksten inneholder tegn som ikke kan lagres.
 posts-error-past = Det planlagte tidspunktet er passert. Velg et tidspunkt fram i tid, eller la feltet stå tomt for å publisere nå.
 posts-error-time = Det planlagte tidspunktet kunne ikke leses. Oppgi dato og klokkeslett.
 posts-error-audience = Velg hvem innlegget er til: én klasse, ett trinn, de ansatte eller hele skolen.

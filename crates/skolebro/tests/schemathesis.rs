@@ -1,0 +1,118 @@
+//! An outside check of the API against its own description: schemathesis (PyPI) reads
+//! `/api/v1/openapi.json` of the real app, signed in as a school leader with a bearer token,
+//! generates requests from it (valid and invalid ones, and chains of them), and runs every
+//! check it has: no server error, every answer's status, content type, headers and body as
+//! documented, invalid requests refused, valid ones accepted (see `schemathesis.toml` beside
+//! this file for the one allowance: rules that depend on the school's data answer 422).
+//!
+//! Bounded: a fixed number of examples per operation and a time limit for the whole run.
+//! Without the `schemathesis` command it says it is skipped, unless `SKOLEBRO_REQUIRE_BROWSER`
+//! (the variable CI sets to require outside tools) is set, when it fails.
+//!
+//! `SKOLEBRO_SCHEMATHESIS_SEED=N` replays a run; `SKOLEBRO_SCHEMATHESIS_EXAMPLES` and
+//! `SKOLEBRO_SCHEMATHESIS_SECONDS` change the bounds (defaults 15 and 90).
+
+mod common;
+
+use std::process::Command;
+
+use common::{Db, TestApp};
+
+fn schemathesis() -> Option<String> {
+    let candidates = ["schemathesis", "st"];
+    candidates
+        .iter()
+        .find(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .map(|c| c.to_string())
+}
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_conforms_to_its_openapi_document() {
+    let Some(cli) = schemathesis() else {
+        assert!(
+            std::env::var_os("SKOLEBRO_REQUIRE_BROWSER").is_none(),
+            "SKOLEBRO_REQUIRE_BROWSER is set but the schemathesis command is missing \
+             (pip install schemathesis)"
+        );
+        eprintln!("skipped: the schemathesis check needs the schemathesis command (pip install schemathesis)");
+        return;
+    };
+    let app = TestApp::spawn(Db::Sqlite).await.expect("SQLite test app");
+    let token = app.token("leader1").await;
+    let seed = env_or(
+        "SKOLEBRO_SCHEMATHESIS_SEED",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() % 100_000)
+            .unwrap_or(1),
+    );
+    let examples = env_or("SKOLEBRO_SCHEMATHESIS_EXAMPLES", 15);
+    let seconds = env_or("SKOLEBRO_SCHEMATHESIS_SECONDS", 90);
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemathesis.toml");
+    let schema = app.url("/api/v1/openapi.json");
+    eprintln!("schemathesis seed {seed} (SKOLEBRO_SCHEMATHESIS_SEED={seed} replays it)");
+    let args: Vec<String> = vec![
+        "--config-file".into(),
+        config.into(),
+        "run".into(),
+        schema,
+        "--header".into(),
+        format!("Authorization: Bearer {token}"),
+        "--checks".into(),
+        "all".into(),
+        "--max-examples".into(),
+        examples.to_string(),
+        "--max-time".into(),
+        seconds.to_string(),
+        "--seed".into(),
+        seed.to_string(),
+        "--workers".into(),
+        "2".into(),
+        "--generation-database".into(),
+        "none".into(),
+        // Signing out would end the token the run uses; sign-in has its own tests (auth.rs).
+        "--exclude-path".into(),
+        "/api/v1/session".into(),
+        "--no-color".into(),
+        "--output-truncate".into(),
+        "true".into(),
+    ];
+    let output = tokio::task::spawn_blocking(move || Command::new(cli).args(&args).output())
+        .await
+        .expect("join")
+        .expect("run schemathesis");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // The summary: operations, phases, checks, failures.
+    let summary = stdout
+        .find("SUMMARY")
+        .map(|i| &stdout[i..])
+        .unwrap_or(&stdout);
+    eprintln!("{summary}");
+    let generated = stdout
+        .lines()
+        .find(|l| l.contains(" generated, "))
+        .unwrap_or("");
+    eprintln!("schemathesis: {}", generated.trim());
+    assert!(
+        output.status.success(),
+        "schemathesis found problems (seed {seed}):\n{stdout}\n{stderr}"
+    );
+    assert!(
+        stdout.contains("Tested:") && !stdout.contains("Tested: 0"),
+        "schemathesis tested no operation:\n{stdout}\n{stderr}"
+    );
+    app.stop().await;
+}
