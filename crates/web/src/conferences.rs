@@ -632,6 +632,7 @@ pub struct BookRequest {
     /// In a round booked apart: the household staff book for (1 or 2; default 1). A
     /// guardian always books for their own household.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 2)]
     pub household: Option<i64>,
 }
 
