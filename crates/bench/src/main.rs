@@ -9,6 +9,7 @@
 mod booking;
 mod database;
 mod dataset;
+mod journeys;
 mod load;
 mod messages;
 mod posts;
