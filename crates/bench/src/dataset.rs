@@ -132,7 +132,7 @@ async fn insert(
                     V::I(i) => q.bind(*i),
                     V::T(t) => q.bind(t.clone()),
                     V::S(s) => q.bind(*s),
-                    V::Null => q.bind(None::<String>),
+                    V::Null => q.bind(None::<i64>),
                 };
             }
         }

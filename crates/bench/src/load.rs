@@ -49,6 +49,10 @@ pub struct LoadArgs {
     /// teachers of its first classes, spread like `--schools`); default: `--concurrency`.
     #[arg(long)]
     pub teachers: Option<usize>,
+    /// The server's process id: its memory (resident, and the peak) is printed after each
+    /// journey, from /proc.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
     /// The journeys, in order.
     #[arg(
         long,
@@ -719,17 +723,38 @@ pub async fn run(args: &LoadArgs) -> Result<Vec<Outcome>, String> {
     for &journey in &args.journeys {
         let outcome = run_journey(args, &base, &users, journey).await?;
         println!(
-            "  {}: {} requests, {:.0} req/s, {} errors",
+            "  {}: {} requests, {:.0} req/s, {} errors{}",
             journey.name(),
             outcome.requests,
             outcome.rate(),
-            outcome.errors
+            outcome.errors,
+            args.server_pid.map(server_memory).unwrap_or_default()
         );
         outcomes.push(outcome);
     }
     println!("load average after: {}", loadavg());
     print(&outcomes);
     Ok(outcomes)
+}
+
+/// The server's resident memory now and at its peak (VmRSS, VmHWM), where /proc tells it.
+fn server_memory(pid: u32) -> String {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return String::from("; server memory unknown");
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map_or("?".to_owned(), |kb| format!("{} MiB", kb / 1024))
+    };
+    format!(
+        "; server memory {} (peak {})",
+        field("VmRSS:"),
+        field("VmHWM:")
+    )
 }
 
 pub fn cores() -> usize {

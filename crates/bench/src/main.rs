@@ -12,6 +12,7 @@ mod dataset;
 mod journeys;
 mod load;
 mod messages;
+mod plans;
 mod posts;
 mod stats;
 
@@ -45,6 +46,8 @@ enum Command {
     Seed(SeedArgs),
     /// A post to the whole school, and a guardian's list of posts at 10 and N posts.
     Posts(posts::PostsArgs),
+    /// The query plans of the hot queries on a dataset made by `seed --scale`.
+    Plans(plans::PlansArgs),
 }
 
 #[derive(clap::Args)]
@@ -202,6 +205,7 @@ async fn main() -> ExitCode {
         Command::Load(args) => load::run(args).await.map(|_| ()),
         Command::Seed(args) => seed(args).await,
         Command::Posts(args) => posts::run(args).await,
+        Command::Plans(args) => plans::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
