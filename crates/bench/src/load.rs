@@ -135,10 +135,16 @@ pub(crate) fn prefix_of(school: usize) -> String {
     }
 }
 
-/// The `i`th (from 0) of `role`'s logins spread over `schools` schools.
-pub(crate) fn spread_name(role: &str, i: usize, schools: usize) -> String {
+/// The `i`th (from 0) of `count` logins of `role` spread evenly over `schools` schools: with
+/// fewer logins than schools, `role`1 of every few schools; else each school's `role`1, then
+/// each school's `role`2, ….
+pub(crate) fn spread_name(role: &str, i: usize, count: usize, schools: usize) -> String {
     let schools = schools.max(1);
-    format!("{}{role}{}", prefix_of(i % schools + 1), i / schools + 1)
+    if count <= schools {
+        format!("{}{role}1", prefix_of(i * schools / count.max(1) + 1))
+    } else {
+        format!("{}{role}{}", prefix_of(i % schools + 1), i / schools + 1)
+    }
 }
 
 /// The login prefix in a username (`s7-` of `s7-guardian3`).
@@ -362,7 +368,7 @@ async fn sign_in_all(
         while next < count && set.len() < 4 {
             let (base, name, pw) = (
                 base.to_owned(),
-                spread_name(role, next, args.schools),
+                spread_name(role, next, count, args.schools),
                 args.demo_password.clone(),
             );
             let i = next;
@@ -819,5 +825,18 @@ mod tests {
         assert!(check_loopback("http://10.0.0.5:8080").is_err());
         assert!(check_loopback("http://example.org").is_err());
         assert!(check_loopback("https://127.0.0.1").is_err());
+    }
+
+    #[test]
+    fn users_are_spread_over_the_schools() {
+        use super::spread_name;
+        let names: Vec<String> = (0..4).map(|i| spread_name("guardian", i, 4, 1)).collect();
+        assert_eq!(names, ["guardian1", "guardian2", "guardian3", "guardian4"]);
+        let names: Vec<String> = (0..3).map(|i| spread_name("guardian", i, 3, 2)).collect();
+        assert_eq!(names, ["guardian1", "s2-guardian1", "guardian2"]);
+        let names: Vec<String> = (0..3)
+            .map(|i| spread_name("guardian", i, 3, 1100))
+            .collect();
+        assert_eq!(names, ["guardian1", "s367-guardian1", "s734-guardian1"]);
     }
 }

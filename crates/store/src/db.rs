@@ -110,6 +110,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "absence_school_rules",
         include_str!("../migrations/sqlite/0012_absence_school_rules.sql"),
     ),
+    (
+        13,
+        "notification_due_channel",
+        include_str!("../migrations/sqlite/0013_notification_due_channel.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -171,6 +176,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         12,
         "absence_school_rules",
         include_str!("../migrations/postgres/0012_absence_school_rules.sql"),
+    ),
+    (
+        13,
+        "notification_due_channel",
+        include_str!("../migrations/postgres/0013_notification_due_channel.sql"),
     ),
 ];
 
