@@ -40,6 +40,19 @@ pub struct LoadArgs {
     /// messages).
     #[arg(long, default_value = "leader1")]
     pub sender: String,
+    /// Spread the signed-in guardians over this many schools of a `seed --scale` dataset
+    /// (school 1's `guardian1`, school 2's `s2-guardian1`, …, then each school's `guardian2`);
+    /// 1 signs in `guardian1`..`guardianN` of the demo school.
+    #[arg(long, default_value_t = 1)]
+    pub schools: usize,
+    /// Teachers for the `teacher` journey (each school's `teacher1`, `teacher2`, …, contact
+    /// teachers of its first classes, spread like `--schools`); default: `--concurrency`.
+    #[arg(long)]
+    pub teachers: Option<usize>,
+    /// The server's process id: its memory (resident, and the peak) is printed after each
+    /// journey, from /proc.
+    #[arg(long)]
+    pub server_pid: Option<u32>,
     /// The journeys, in order.
     #[arg(
         long,
@@ -71,6 +84,15 @@ pub enum Journey {
     /// once, among the first free times, retrying after a conflict; then every acknowledged
     /// booking is read back (none lost, none double). Needs rounds: `seed --booking-night`.
     Booking,
+    /// A contact teacher's morning: open the class register (GET), mark it (POST), post to the
+    /// class (POST /api/v1/posts), open the inbox and answer the two newest conversations.
+    /// The server needs `--message-sends-per-minute 0`, as the loop writes faster than a
+    /// person.
+    Teacher,
+    /// The announcement spike (the "Aula night"): each school's leader publishes a new post to
+    /// the whole school, then the signed-in guardians open it (GET /api/v1/posts/{id}), every
+    /// one in turn and again, as fast as they get answers.
+    Spike,
 }
 
 impl Journey {
@@ -83,6 +105,8 @@ impl Journey {
             Journey::Morning => "morning",
             Journey::Absence => "absence",
             Journey::Booking => "booking",
+            Journey::Teacher => "teacher",
+            Journey::Spike => "spike",
         }
     }
 }
@@ -98,6 +122,37 @@ pub(crate) struct User {
     pub thread_id: Option<i64>,
     /// The user's first child, for absence reports and bookings.
     pub child_id: Option<i64>,
+    /// The first class the user teaches (teachers).
+    pub class_id: Option<i64>,
+}
+
+/// The login prefix of a dataset school: `` for school 1, `s{n}-` for school n.
+pub(crate) fn prefix_of(school: usize) -> String {
+    if school > 1 {
+        format!("s{school}-")
+    } else {
+        String::new()
+    }
+}
+
+/// The `i`th (from 0) of `count` logins of `role` spread evenly over `schools` schools: with
+/// fewer logins than schools, `role`1 of every few schools; else each school's `role`1, then
+/// each school's `role`2, ….
+pub(crate) fn spread_name(role: &str, i: usize, count: usize, schools: usize) -> String {
+    let schools = schools.max(1);
+    if count <= schools {
+        format!("{}{role}1", prefix_of(i * schools / count.max(1) + 1))
+    } else {
+        format!("{}{role}{}", prefix_of(i % schools + 1), i / schools + 1)
+    }
+}
+
+/// The login prefix in a username (`s7-` of `s7-guardian3`).
+fn prefix_in(username: &str) -> &str {
+    match username.find('-') {
+        Some(n) if username.starts_with('s') => &username[..=n],
+        _ => "",
+    }
 }
 
 /// What one journey came to.
@@ -123,7 +178,7 @@ fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
-fn client() -> Result<reqwest::Client, String> {
+pub(crate) fn client() -> Result<reqwest::Client, String> {
     client_with(true)
 }
 
@@ -154,7 +209,10 @@ fn check_loopback(base: &str) -> Result<(), String> {
     Ok(())
 }
 
-async fn json(response: reqwest::Response, what: &str) -> Result<serde_json::Value, String> {
+pub(crate) async fn json(
+    response: reqwest::Response,
+    what: &str,
+) -> Result<serde_json::Value, String> {
     let status = response.status();
     if !status.is_success() {
         let text = response.text().await.unwrap_or_default();
@@ -163,18 +221,42 @@ async fn json(response: reqwest::Response, what: &str) -> Result<serde_json::Val
     response.json().await.map_err(|e| format!("{what}: {e}"))
 }
 
-async fn api_sign_in(
+/// Waits as a shed sign-in (429/503) asks, up to 20 times.
+async fn shed_retry(
+    send: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<reqwest::Response, String> {
+    let mut tries = 0;
+    loop {
+        let response = send().send().await.map_err(err)?;
+        let status = response.status().as_u16();
+        if (status == 429 || status == 503) && tries < 20 {
+            tries += 1;
+            let wait = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(1)
+                .clamp(1, 5);
+            tokio::time::sleep(Duration::from_millis(wait * 200 + tries * 50)).await;
+            continue;
+        }
+        return Ok(response);
+    }
+}
+
+pub(crate) async fn api_sign_in(
     client: &reqwest::Client,
     base: &str,
     username: &str,
     password: &str,
 ) -> Result<String, String> {
-    let response = client
-        .post(format!("{base}/api/v1/session"))
-        .json(&serde_json::json!({"username": username, "password": password}))
-        .send()
-        .await
-        .map_err(err)?;
+    let response = shed_retry(|| {
+        client
+            .post(format!("{base}/api/v1/session"))
+            .json(&serde_json::json!({"username": username, "password": password}))
+    })
+    .await?;
     let body = json(response, &format!("API sign-in of {username}")).await?;
     body["token"]
         .as_str()
@@ -203,16 +285,14 @@ async fn web_sign_in(
         .ok_or("the sign-in page has no CSRF token")?
         + marker.len();
     let end = start + page[start..].find('"').ok_or("unterminated CSRF token")?;
-    let response = client
-        .post(format!("{base}/login"))
-        .form(&[
+    let response = shed_retry(|| {
+        client.post(format!("{base}/login")).form(&[
             ("csrf", &page[start..end]),
             ("username", username),
             ("password", password),
         ])
-        .send()
-        .await
-        .map_err(err)?;
+    })
+    .await?;
     if response.status() != reqwest::StatusCode::SEE_OTHER {
         return Err(format!(
             "web sign-in of {username}: {} (expected a redirect)",
@@ -237,10 +317,17 @@ async fn first_thread(user: &User, base: &str) -> Result<Option<i64>, String> {
         .and_then(|i| i["id"].as_i64()))
 }
 
-async fn sign_in_user(base: String, name: String, password: String) -> Result<User, String> {
+async fn sign_in_user(
+    base: String,
+    name: String,
+    password: String,
+    browser: bool,
+) -> Result<User, String> {
     let client = client()?;
     let token = api_sign_in(&client, &base, &name, &password).await?;
-    web_sign_in(&client, &base, &name, &password).await?;
+    if browser {
+        web_sign_in(&client, &base, &name, &password).await?;
+    }
     let response = client
         .get(format!("{base}/api/v1/me"))
         .bearer_auth(&token)
@@ -250,6 +337,7 @@ async fn sign_in_user(base: String, name: String, password: String) -> Result<Us
     let me = json(response, "me").await?;
     let person_id = me["id"].as_i64().ok_or("me: no id")?;
     let child_id = me["children"][0]["id"].as_i64();
+    let class_id = me["classes"][0]["id"].as_i64();
     let mut user = User {
         name,
         client,
@@ -258,13 +346,21 @@ async fn sign_in_user(base: String, name: String, password: String) -> Result<Us
         person_id,
         thread_id: None,
         child_id,
+        class_id,
     };
     user.thread_id = first_thread(&user, &base).await?;
     Ok(user)
 }
 
-/// Signs everyone in before the clock starts (argon2 is slow by design), a few at a time.
-async fn sign_in_all(args: &LoadArgs, base: &str, count: usize) -> Result<Vec<User>, String> {
+/// Signs everyone in before the clock starts (argon2 is slow by design), a few at a time:
+/// `count` of `role`'s logins spread over `--schools`, with a browser session when `browser`.
+async fn sign_in_all(
+    args: &LoadArgs,
+    base: &str,
+    role: &str,
+    count: usize,
+    browser: bool,
+) -> Result<Vec<User>, String> {
     let mut users: Vec<Option<User>> = (0..count).map(|_| None).collect();
     let mut set = tokio::task::JoinSet::new();
     let mut next = 0;
@@ -272,11 +368,11 @@ async fn sign_in_all(args: &LoadArgs, base: &str, count: usize) -> Result<Vec<Us
         while next < count && set.len() < 4 {
             let (base, name, pw) = (
                 base.to_owned(),
-                format!("guardian{}", next + 1),
+                spread_name(role, next, count, args.schools),
                 args.demo_password.clone(),
             );
             let i = next;
-            set.spawn(async move { (i, sign_in_user(base, name, pw).await) });
+            set.spawn(async move { (i, sign_in_user(base, name, pw, browser).await) });
             next += 1;
         }
         if let Some(done) = set.join_next().await {
@@ -289,34 +385,39 @@ async fn sign_in_all(args: &LoadArgs, base: &str, count: usize) -> Result<Vec<Us
 
 /// A first conversation for every user whose inbox is empty, from `--sender`.
 async fn give_threads(args: &LoadArgs, base: &str, users: &mut [User]) -> Result<(), String> {
-    let empty: Vec<i64> = users
-        .iter()
-        .filter(|u| u.thread_id.is_none())
-        .map(|u| u.person_id)
-        .collect();
+    let mut empty: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+    for u in users.iter().filter(|u| u.thread_id.is_none()) {
+        empty
+            .entry(prefix_in(&u.name).to_owned())
+            .or_default()
+            .push(u.person_id);
+    }
     if empty.is_empty() {
         return Ok(());
     }
     println!(
-        "{} of {} inboxes are empty: {} writes to them first",
-        empty.len(),
+        "{} of {} inboxes are empty: {} of their school writes to them first",
+        empty.values().map(Vec::len).sum::<usize>(),
         users.len(),
         args.sender
     );
     let client = client()?;
-    let token = api_sign_in(&client, base, &args.sender, &args.demo_password).await?;
-    let response = client
-        .post(format!("{base}/api/v1/threads"))
-        .bearer_auth(&token)
-        .json(&serde_json::json!({
-            "recipients": empty,
-            "subject": "Velkommen til skolebro",
-            "body": "Kære forældre. Her skriver skolen og I sammen. Venlig hilsen skolens ledelse",
-        }))
-        .send()
-        .await
-        .map_err(err)?;
-    json(response, "a first message to empty inboxes").await?;
+    for (prefix, recipients) in empty {
+        let sender = format!("{prefix}{}", args.sender);
+        let token = api_sign_in(&client, base, &sender, &args.demo_password).await?;
+        let response = client
+            .post(format!("{base}/api/v1/threads"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({
+                "recipients": recipients,
+                "subject": "Velkommen til skolebro",
+                "body": "Kære forældre. Her skriver skolen og I sammen. Venlig hilsen skolens ledelse",
+            }))
+            .send()
+            .await
+            .map_err(err)?;
+        json(response, "a first message to empty inboxes").await?;
+    }
     for u in users.iter_mut().filter(|u| u.thread_id.is_none()) {
         u.thread_id = first_thread(u, base).await?;
         if u.thread_id.is_none() {
@@ -328,7 +429,7 @@ async fn give_threads(args: &LoadArgs, base: &str, users: &mut [User]) -> Result
 
 /// How a request is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum As {
+pub(crate) enum As {
     /// No cookie, no token.
     Bare,
     /// With the browser session's cookie.
@@ -349,12 +450,18 @@ fn steps(journey: Journey, base: &str, user: &User) -> Vec<(String, As)> {
             format!("{base}/api/v1/threads/{}", user.thread_id.unwrap_or(0)),
             As::Api,
         )],
-        Journey::Morning => vec![
-            (format!("{base}/overview"), As::Browser),
-            (format!("{base}/messages"), As::Browser),
-        ],
-        // Played by its own runner (`booking::run_booking_night`), never by the loop.
-        Journey::Booking => vec![(String::new(), As::Report)],
+        Journey::Morning => {
+            let mut s = vec![
+                (format!("{base}/overview"), As::Browser),
+                (format!("{base}/messages"), As::Browser),
+            ];
+            if let Some(t) = user.thread_id {
+                s.push((format!("{base}/messages/{t}"), As::Browser));
+            }
+            s
+        }
+        // Played by their own runners, never by the loop.
+        Journey::Booking | Journey::Teacher | Journey::Spike => vec![(String::new(), As::Report)],
         Journey::Absence => vec![(
             format!(
                 "{base}/api/v1/pupils/{}/absences",
@@ -385,6 +492,15 @@ impl WorkerLog {
             self.first_error = other.first_error;
         }
     }
+}
+
+pub(crate) async fn sign_in_teachers(args: &LoadArgs, base: &str) -> Result<Vec<User>, String> {
+    let count = args.teachers.unwrap_or(args.concurrency).max(1);
+    sign_in_all(args, base, "teacher", count, false).await
+}
+
+pub(crate) async fn sign_in_one(base: &str, name: &str, password: &str) -> Result<User, String> {
+    sign_in_user(base.to_owned(), name.to_owned(), password.to_owned(), false).await
 }
 
 async fn worker(
@@ -520,6 +636,12 @@ async fn run_journey(
     if journey == Journey::Booking {
         return crate::booking::run_booking_night(args.concurrency, base, users).await;
     }
+    if journey == Journey::Teacher {
+        return crate::journeys::run_teachers(args, base).await;
+    }
+    if journey == Journey::Spike {
+        return crate::journeys::run_spike(args, base, users).await;
+    }
     let start = Instant::now();
     let measure_from = start + args.warmup;
     let stop_at = measure_from + args.duration;
@@ -576,12 +698,18 @@ pub async fn run(args: &LoadArgs) -> Result<Vec<Outcome>, String> {
     println!("machine: {} cores, load average {}", cores(), loadavg());
     let count = args.users.unwrap_or(args.concurrency).max(1);
     let t = Instant::now();
-    let mut users = sign_in_all(args, &base, count).await?;
+    let browser = args
+        .journeys
+        .iter()
+        .any(|j| matches!(j, Journey::Asset | Journey::Morning));
+    let mut users = sign_in_all(args, &base, "guardian", count, browser).await?;
     println!(
-        "signed in {count} guardians (API token and browser session each) in {:.1} s",
+        "signed in {count} guardians of {} schools (API token{} each) in {:.1} s",
+        args.schools,
+        if browser { " and browser session" } else { "" },
         t.elapsed().as_secs_f64()
     );
-    if args.journeys.contains(&Journey::Thread) {
+    if args.journeys.contains(&Journey::Thread) || args.journeys.contains(&Journey::Morning) {
         give_threads(args, &base, &mut users).await?;
     }
     let users: Vec<Arc<User>> = users.into_iter().map(Arc::new).collect();
@@ -601,17 +729,38 @@ pub async fn run(args: &LoadArgs) -> Result<Vec<Outcome>, String> {
     for &journey in &args.journeys {
         let outcome = run_journey(args, &base, &users, journey).await?;
         println!(
-            "  {}: {} requests, {:.0} req/s, {} errors",
+            "  {}: {} requests, {:.0} req/s, {} errors{}",
             journey.name(),
             outcome.requests,
             outcome.rate(),
-            outcome.errors
+            outcome.errors,
+            args.server_pid.map(server_memory).unwrap_or_default()
         );
         outcomes.push(outcome);
     }
     println!("load average after: {}", loadavg());
     print(&outcomes);
     Ok(outcomes)
+}
+
+/// The server's resident memory now and at its peak (VmRSS, VmHWM), where /proc tells it.
+fn server_memory(pid: u32) -> String {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return String::from("; server memory unknown");
+    };
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map_or("?".to_owned(), |kb| format!("{} MiB", kb / 1024))
+    };
+    format!(
+        "; server memory {} (peak {})",
+        field("VmRSS:"),
+        field("VmHWM:")
+    )
 }
 
 pub fn cores() -> usize {
@@ -676,5 +825,18 @@ mod tests {
         assert!(check_loopback("http://10.0.0.5:8080").is_err());
         assert!(check_loopback("http://example.org").is_err());
         assert!(check_loopback("https://127.0.0.1").is_err());
+    }
+
+    #[test]
+    fn users_are_spread_over_the_schools() {
+        use super::spread_name;
+        let names: Vec<String> = (0..4).map(|i| spread_name("guardian", i, 4, 1)).collect();
+        assert_eq!(names, ["guardian1", "guardian2", "guardian3", "guardian4"]);
+        let names: Vec<String> = (0..3).map(|i| spread_name("guardian", i, 3, 2)).collect();
+        assert_eq!(names, ["guardian1", "s2-guardian1", "guardian2"]);
+        let names: Vec<String> = (0..3)
+            .map(|i| spread_name("guardian", i, 3, 1100))
+            .collect();
+        assert_eq!(names, ["guardian1", "s367-guardian1", "s734-guardian1"]);
     }
 }

@@ -8,8 +8,11 @@
 
 mod booking;
 mod database;
+mod dataset;
+mod journeys;
 mod load;
 mod messages;
+mod plans;
 mod posts;
 mod stats;
 
@@ -43,6 +46,8 @@ enum Command {
     Seed(SeedArgs),
     /// A post to the whole school, and a guardian's list of posts at 10 and N posts.
     Posts(posts::PostsArgs),
+    /// The query plans of the hot queries on a dataset made by `seed --scale`.
+    Plans(plans::PlansArgs),
 }
 
 #[derive(clap::Args)]
@@ -50,6 +55,10 @@ struct SeedArgs {
     /// The database to fill: `sqlite://PATH?mode=rwc` or `postgres://…`; it must hold no school.
     #[arg(long)]
     database_url: String,
+    /// A whole dataset of many schools with a school year of use each (docs/performance.md);
+    /// `--pupils`, `--history` and `--booking-night` are then ignored.
+    #[arg(long, value_enum)]
+    scale: Option<dataset::Scale>,
     /// Pupils of the demo school.
     #[arg(long, default_value_t = 600)]
     pupils: u32,
@@ -65,6 +74,39 @@ struct SeedArgs {
 }
 
 async fn seed(args: &SeedArgs) -> Result<(), String> {
+    if let Some(scale) = args.scale {
+        let m = scale.model();
+        println!(
+            "seed {scale:?}: {} schools of {} pupils, {} staff each; load average {}",
+            m.schools,
+            m.pupils,
+            dataset::staff_for(m.pupils),
+            load::loadavg()
+        );
+        let t = Instant::now();
+        let totals = dataset::seed_scale(&args.database_url, scale, &args.demo_password).await?;
+        let took = t.elapsed();
+        println!(
+            "made {} schools: {} pupils, {} guardians, {} staff; {} messages, {} posts, \
+             {} absence reports ({} days), {} conference bookings",
+            totals.schools,
+            totals.pupils,
+            totals.guardians,
+            totals.staff,
+            totals.messages,
+            totals.posts,
+            totals.absence_reports,
+            totals.absence_days,
+            totals.bookings
+        );
+        println!(
+            "generation time {:.1} s; database size {}; load average {}",
+            took.as_secs_f64(),
+            database_size(&args.database_url).await,
+            load::loadavg()
+        );
+        return Ok(());
+    }
     let store = Store::connect(&args.database_url)
         .await
         .map_err(|e| e.to_string())?;
@@ -134,6 +176,27 @@ async fn seed(args: &SeedArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// The size of the database on disk: the SQLite file with its WAL, or `pg_database_size`.
+async fn database_size(url: &str) -> String {
+    let mib = |b: u64| format!("{:.0} MiB", b as f64 / 1_048_576.0);
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        let path = rest.split('?').next().unwrap_or(rest);
+        let size = |p: &str| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        return mib(size(path) + size(&format!("{path}-wal")));
+    }
+    sqlx::any::install_default_drivers();
+    let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(url).await else {
+        return "unknown".into();
+    };
+    match sqlx::query_scalar::<_, i64>("SELECT pg_database_size(current_database())")
+        .fetch_one(&mut conn)
+        .await
+    {
+        Ok(b) => mib(b as u64),
+        Err(_) => "unknown".into(),
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -142,6 +205,7 @@ async fn main() -> ExitCode {
         Command::Load(args) => load::run(args).await.map(|_| ()),
         Command::Seed(args) => seed(args).await,
         Command::Posts(args) => posts::run(args).await,
+        Command::Plans(args) => plans::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

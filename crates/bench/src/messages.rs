@@ -189,7 +189,7 @@ async fn counts(pool: &sqlx::AnyPool) -> Result<Counts, String> {
 
 /// The plan of one query with its parameters, as the engine tells it: SQLite's
 /// `EXPLAIN QUERY PLAN` as a tree, PostgreSQL's `EXPLAIN (ANALYZE, BUFFERS)` (the query runs).
-async fn plan(
+pub(crate) async fn plan(
     pool: &sqlx::AnyPool,
     backend: Backend,
     sql: &str,

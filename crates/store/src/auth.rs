@@ -1,7 +1,7 @@
 //! Accounts, passwords, sessions and failed sign-ins.
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::Argon2;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -22,14 +22,62 @@ pub fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| StoreError::Other(format!("password hashing failed: {e}")))
 }
 
+/// Argon2's working memory (19 MiB with the default parameters), kept for the next password
+/// check instead of being freed: the allocator would otherwise keep each freed block in its
+/// heap, and a server that had checked a few hundred passwords held over 900 MiB
+/// (docs/performance.md). At most one block per core is kept, as the password gate lets that
+/// many checks run at once.
+static ARGON2_MEMORY: std::sync::Mutex<Vec<Vec<argon2::Block>>> = std::sync::Mutex::new(Vec::new());
+
+fn with_argon2_memory<T>(blocks: usize, work: impl FnOnce(&mut [argon2::Block]) -> T) -> T {
+    let kept = ARGON2_MEMORY.lock().ok().and_then(|mut m| m.pop());
+    let mut memory = match kept {
+        Some(m) if m.len() == blocks => m,
+        _ => vec![argon2::Block::default(); blocks],
+    };
+    let out = work(&mut memory);
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if let Ok(mut m) = ARGON2_MEMORY.lock() {
+        if m.len() < cores {
+            m.push(memory);
+        }
+    }
+    out
+}
+
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = argon2::Algorithm::try_from(parsed.algorithm) else {
+        return false;
+    };
+    let version = match parsed.version {
+        None => argon2::Version::default(),
+        Some(v) => match argon2::Version::try_from(v) {
+            Ok(v) => v,
+            Err(_) => return false,
+        },
+    };
+    let Ok(params) = argon2::Params::try_from(&parsed) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    let argon = Argon2::new(algorithm, version, params);
+    let mut out = vec![0u8; expected.len()];
+    let hashed = with_argon2_memory(blocks, |memory| {
+        argon.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, memory)
+    });
+    // `Output`'s comparison takes the same time wherever the outputs differ.
+    hashed.is_ok()
+        && argon2::password_hash::Output::new(&out).is_ok_and(|computed| computed == expected)
 }
 
 /// A hash that matches no password, verified when the username is unknown so that an unknown
@@ -356,5 +404,26 @@ impl Store {
                 .fetch_optional(self.reader())
                 .await?;
         Ok(id.map(PersonId))
+    }
+}
+
+#[cfg(test)]
+mod password_tests {
+    use super::{hash_password, verify_password};
+
+    #[test]
+    fn a_password_verifies_against_its_hash_and_no_other() {
+        let hash = hash_password("korrekt hest batteri").expect("hash");
+        assert!(verify_password("korrekt hest batteri", &hash));
+        assert!(
+            verify_password("korrekt hest batteri", &hash),
+            "with kept memory"
+        );
+        assert!(!verify_password("korrekt hest batterI", &hash));
+        assert!(!verify_password("", &hash));
+        assert!(!verify_password("korrekt hest batteri", "not a hash"));
+        let other = hash_password("korrekt hest batteri").expect("hash");
+        assert_ne!(hash, other, "salted");
+        assert!(verify_password("korrekt hest batteri", &other));
     }
 }

@@ -125,6 +125,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "post_announcements",
         include_str!("../migrations/sqlite/0014_post_announcements.sql"),
     ),
+    (
+        15,
+        "notification_due_channel",
+        include_str!("../migrations/sqlite/0015_notification_due_channel.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -196,6 +201,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         14,
         "post_announcements",
         include_str!("../migrations/postgres/0014_post_announcements.sql"),
+    ),
+    (
+        15,
+        "notification_due_channel",
+        include_str!("../migrations/postgres/0015_notification_due_channel.sql"),
     ),
 ];
 

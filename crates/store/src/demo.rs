@@ -35,6 +35,33 @@ pub struct DemoOptions {
     pub password: String,
 }
 
+/// Where a demo school goes in a database of many (`skolebro-bench seed --scale`): school 1 is
+/// the demo school as `create_demo` makes it; school `n > 1` gets the same kind of school with
+/// logins prefixed `s{n}-` (`s2-guardian1`, `s2-teacher1`, …), its own seed and name, and may
+/// share a database with others.
+#[derive(Debug, Clone, Default)]
+pub struct Placement {
+    /// The school's number; 0 and 1 both mean the demo school itself.
+    pub number: u32,
+    /// An argon2 hash of the shared password, computed once for all schools.
+    pub password_hash: Option<String>,
+    /// Staff per school instead of 1.3 per class (a Danish school has about 80 for 500 pupils).
+    pub teachers: Option<u32>,
+    /// Leave out `ANALYZE` (the caller runs it once after the last school).
+    pub skip_statistics: bool,
+}
+
+impl Placement {
+    /// The login prefix: empty for the demo school, `s{n}-` for the others.
+    pub fn prefix(&self) -> String {
+        if self.number > 1 {
+            format!("s{}-", self.number)
+        } else {
+            String::new()
+        }
+    }
+}
+
 /// What was made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoSummary {
@@ -253,7 +280,21 @@ impl Store {
         options: &DemoOptions,
         progress: &(dyn Fn(u64, u64) + Sync),
     ) -> Result<DemoSummary> {
-        if !self.is_empty().await? {
+        self.create_demo_school(options, &Placement::default(), progress)
+            .await
+    }
+
+    /// Creates a demo school in its place among many (see [`Placement`]). School 1 is refused
+    /// when the database already holds a school, like [`Store::create_demo`].
+    pub async fn create_demo_school(
+        &self,
+        options: &DemoOptions,
+        place: &Placement,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<DemoSummary> {
+        let number = place.number.max(1);
+        let pre = place.prefix();
+        if number == 1 && !self.is_empty().await? {
             return Err(StoreError::Conflict(
                 "the database already holds a school".into(),
             ));
@@ -268,7 +309,14 @@ impl Store {
             Country::Dk => &DK,
             Country::No => &NO,
         };
-        let mut rng = Rng(0x5EED_0000 + options.pupils as u64);
+        let mut rng = Rng(0x5EED_0000
+            + options.pupils as u64
+            + (number as u64 - 1).wrapping_mul(0x1_0000_0000));
+        let school_name = if number == 1 {
+            names.school.to_owned()
+        } else {
+            format!("{} {number}", names.school)
+        };
         let today = jiff::Timestamp::now()
             .to_zoned(
                 jiff::tz::TimeZone::get(prof.time_zone)
@@ -304,12 +352,18 @@ impl Store {
         // One hash for every demo account: the demo shares one password anyway, and hashing
         // tens of thousands of times would take minutes.
         let password = options.password.clone();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| StoreError::Other(e.to_string()))??;
+        let hash = match &place.password_hash {
+            Some(h) => h.clone(),
+            None => tokio::task::spawn_blocking(move || hash_password(&password))
+                .await
+                .map_err(|e| StoreError::Other(e.to_string()))??,
+        };
 
         let mut persons: Vec<NewPerson> = Vec::new();
-        let teachers = (class_count * 13).div_ceil(10).max(2);
+        let teachers = place
+            .teachers
+            .unwrap_or((class_count * 13).div_ceil(10))
+            .max(2);
         let address = |rng: &mut Rng| {
             format!(
                 "{} {}, {}",
@@ -332,8 +386,8 @@ impl Store {
             key: "demo:leader:1".into(),
             given: rng.pick(names.women).into(),
             family: rng.pick(names.families).into(),
-            username: "leader1".into(),
-            email: Some(format!("leader1@{}", names.mail_domain)),
+            username: format!("{pre}leader1"),
+            email: Some(format!("{pre}leader1@{}", names.mail_domain)),
             phone: Some(phone(&mut rng, 0)),
             address: None,
             protected: false,
@@ -348,8 +402,8 @@ impl Store {
                 key: format!("demo:teacher:{t}"),
                 given: rng.pick(if woman { names.women } else { names.men }).into(),
                 family: rng.pick(names.families).into(),
-                username: format!("teacher{t}"),
-                email: Some(format!("teacher{t}@{}", names.mail_domain)),
+                username: format!("{pre}teacher{t}"),
+                email: Some(format!("{pre}teacher{t}@{}", names.mail_domain)),
                 phone: Some(phone(&mut rng, t as u64)),
                 address: None,
                 protected: false,
@@ -400,8 +454,8 @@ impl Store {
                         key: format!("demo:guardian:{guardian_no}"),
                         given: rng.pick(if woman { names.women } else { names.men }).into(),
                         family: surname.clone(),
-                        username: format!("guardian{guardian_no}"),
-                        email: Some(format!("guardian{guardian_no}@{}", names.mail_domain)),
+                        username: format!("{pre}guardian{guardian_no}"),
+                        email: Some(format!("{pre}guardian{guardian_no}@{}", names.mail_domain)),
                         phone: Some(phone(&mut rng, guardian_no as u64)),
                         address: Some(addr.clone()),
                         protected,
@@ -465,7 +519,7 @@ impl Store {
                 key: format!("demo:pupil:{pupil_no}"),
                 given: rng.pick(if girl { names.girls } else { names.boys }).into(),
                 family: surname_of_family[family].clone(),
-                username: format!("pupil{pupil_no}"),
+                username: format!("{pre}pupil{pupil_no}"),
                 email: None,
                 phone: None,
                 address: None,
@@ -504,8 +558,8 @@ impl Store {
                 },
             );
             g.key = format!("demo:guardian:{guardian_no}");
-            g.username = format!("guardian{guardian_no}");
-            g.email = Some(format!("guardian{guardian_no}@{}", names.mail_domain));
+            g.username = format!("{pre}guardian{guardian_no}");
+            g.email = Some(format!("{pre}guardian{guardian_no}@{}", names.mail_domain));
             g.phone = Some(phone(&mut rng, guardian_no as u64));
             persons.push(g);
             families[f]
@@ -522,7 +576,7 @@ impl Store {
         let school_id: i64 = sqlx::query_scalar(
             "INSERT INTO school (name, country, time_zone, locale, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
-        .bind(names.school)
+        .bind(&school_name)
         .bind(options.country.as_str())
         .bind(prof.time_zone)
         .bind(prof.locale.as_str())
@@ -805,7 +859,7 @@ impl Store {
         // class's parent representative, and two themes proposed by `guardian1` and `guardian5`.
         let mut guardians = Vec::new();
         for name in ["guardian2", "guardian1", "guardian5"] {
-            if let Some(id) = self.person_by_username(name).await? {
+            if let Some(id) = self.person_by_username(&format!("{pre}{name}")).await? {
                 guardians.push(id);
             }
         }
@@ -875,12 +929,14 @@ impl Store {
             .await?;
         }
 
-        self.refresh_statistics().await?;
+        if !place.skip_statistics {
+            self.refresh_statistics().await?;
+        }
         progress(total, total);
 
         Ok(DemoSummary {
             school_id: SchoolId(school_id),
-            school_name: names.school.to_owned(),
+            school_name,
             classes: class_count,
             teachers,
             pupils: options.pupils,

@@ -287,10 +287,25 @@ impl Store {
         channel: Option<&str>,
     ) -> Result<Vec<DueNotice>> {
         let token = crate::auth::random_token();
+        // The pending and the stale notices each in index order, so that only the first few
+        // are read (`notification_due_channel`, `notification_due`), not every due notice of a
+        // long outbox sorted on the single writer.
+        let only = if channel.is_some() {
+            "AND channel = $5"
+        } else {
+            "AND $5 = ''"
+        };
         sqlx::query(&format!(
             "UPDATE notification SET status = 'sending', claim = $2, claimed_until = $3 \
-             WHERE id IN (SELECT id FROM notification WHERE {DUE} AND ($5 = '' OR channel = $5) \
-             ORDER BY next_attempt_at, id LIMIT $4) AND {DUE}"
+             WHERE id IN (SELECT id FROM (\
+             SELECT id, next_attempt_at FROM (SELECT id, next_attempt_at FROM notification \
+             WHERE status = 'pending' AND next_attempt_at <= $1 {only} \
+             ORDER BY next_attempt_at, id LIMIT $4) AS due_pending \
+             UNION ALL \
+             SELECT id, next_attempt_at FROM (SELECT id, next_attempt_at FROM notification \
+             WHERE status = 'sending' AND claimed_until <= $1 {only} \
+             ORDER BY next_attempt_at, id LIMIT $4) AS due_stale\
+             ) AS due ORDER BY next_attempt_at, id LIMIT $4) AND {DUE}"
         ))
         .bind(now)
         .bind(&token)
