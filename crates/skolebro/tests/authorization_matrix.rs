@@ -1084,6 +1084,18 @@ fn routes() -> Vec<Route> {
             deny: CONFERENCE_DENY,
         },
         Route {
+            method: "POST",
+            pattern: "/conferences/rounds/{round}/slots",
+            kind: Kind::Form(&[
+                ("date", "{freshday}"),
+                ("start", "07:00"),
+                ("pupil_id", "{pupil}"),
+            ]),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
+            ok: 303,
+            deny: CONFERENCE_DENY,
+        },
+        Route {
             method: "GET",
             pattern: "/conferences/bookings/{booking}",
             kind: Kind::Page,
@@ -1197,6 +1209,14 @@ fn routes() -> Vec<Route> {
             pattern: "/api/v1/conference-rounds/{round}/bookings",
             kind: Kind::Json(r#"{"slot_id": {freeslot}, "pupil_id": {pupil}}"#),
             allowed: &[Leader, ContactTeacher, SubjectTeacher, Guardian],
+            ok: 201,
+            deny: CONFERENCE_DENY,
+        },
+        Route {
+            method: "POST",
+            pattern: "/api/v1/conference-rounds/{round}/slots",
+            kind: Kind::Json(r#"{"date": "{freshday}", "start": "07:30", "pupil": {pupil}}"#),
+            allowed: &[Leader, ContactTeacher, SubjectTeacher],
             ok: 201,
             deny: CONFERENCE_DENY,
         },

@@ -1778,7 +1778,111 @@ async fn two_households_book_apart_when_the_round_allows_it(app: TestApp) {
     assert_eq!(booked, 1);
 }
 
+async fn staff_offer_another_time_to_one_family(app: TestApp) {
+    let teacher = app.token("teacher1").await;
+    let class = app.class_of("pupil1").await;
+    let (round, _) = create_round(&app, &teacher, class, in_days(8), "14:00", "16:00").await;
+    let pupil1 = app.id_of("pupil1").await;
+    let pupil2 = app.id_of("pupil2").await;
+    let g1 = app.token("guardian1").await;
+    let g2 = app.token("guardian2").await;
+    let offers = format!("/api/v1/conference-rounds/{round}/slots");
+    let early = in_days(9).to_string();
+
+    // guardian2 cannot come in the afternoon: the teacher offers 07:30 to that family alone.
+    let (status, offered) = post(
+        &app,
+        &teacher,
+        &offers,
+        json!({"date": early, "start": "07:30", "pupil": pupil2.0}),
+    )
+    .await;
+    assert_eq!(status, 201, "{offered}");
+    let slot = offered["id"].as_i64().expect("slot id");
+    assert!(offered["starts_at"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("T07:30:00"));
+    let (_, seen) = get(&app, &g2, &format!("/api/v1/conference-rounds/{round}")).await;
+    let mine: Vec<&Value> = seen["slots"]
+        .as_array()
+        .expect("slots")
+        .iter()
+        .filter(|s| s["id"] == slot)
+        .collect();
+    assert_eq!(mine.len(), 1, "{seen}");
+    assert_eq!(mine[0]["offered_to"], pupil2.0);
+    let (_, open) = get(
+        &app,
+        &g2,
+        &format!("/api/v1/pupils/{}/conference-slots", pupil2.0),
+    )
+    .await;
+    assert!(
+        open.to_string().contains(&format!("\"id\":{slot}")),
+        "{open}"
+    );
+    // Another family neither sees nor books it; staff cannot give it to another pupil.
+    let (_, seen) = get(&app, &g1, &format!("/api/v1/conference-rounds/{round}")).await;
+    assert!(
+        !seen["slots"]
+            .as_array()
+            .expect("slots")
+            .iter()
+            .any(|s| s["id"] == slot),
+        "{seen}"
+    );
+    let (_, open) = get(
+        &app,
+        &g1,
+        &format!("/api/v1/pupils/{}/conference-slots", pupil1.0),
+    )
+    .await;
+    assert!(
+        !open.to_string().contains(&format!("\"id\":{slot}")),
+        "{open}"
+    );
+    let (status, _) = book(&app, &g1, slot, pupil1, json!({})).await;
+    assert_eq!(status, 404);
+    let (status, problem) = book(&app, &teacher, slot, pupil1, json!({})).await;
+    assert_eq!(status, 409, "{problem}");
+    let (status, booked) = book(&app, &g2, slot, pupil2, json!({})).await;
+    assert_eq!(status, 201, "{booked}");
+
+    // The same time again overlaps the teacher's own conference.
+    let (status, problem) = post(
+        &app,
+        &teacher,
+        &offers,
+        json!({"date": early, "start": "07:40"}),
+    )
+    .await;
+    assert_eq!(status, 409, "{problem}");
+    // Bad input is a clear 422.
+    for body in [
+        json!({"date": "2026-13-40", "start": "07:30"}),
+        json!({"date": early, "start": "7 o'clock"}),
+        json!({"date": in_days(-2).to_string(), "start": "07:30"}),
+        json!({"date": early, "start": "09:00", "pupil": app.id_of("pupil20").await.0}),
+    ] {
+        let (status, problem) = post(&app, &teacher, &offers, body.clone()).await;
+        assert_eq!(status, 422, "{body}: {problem}");
+    }
+    // Families see the round but do not plan it; another class's teacher does not see it.
+    let (status, _) = post(&app, &g1, &offers, json!({"date": early, "start": "08:00"})).await;
+    assert_eq!(status, 403);
+    let (status, _) = post(
+        &app,
+        &app.token("teacher5").await,
+        &offers,
+        json!({"date": early, "start": "08:00"}),
+    )
+    .await;
+    assert_eq!(status, 404);
+}
+
 on_both_databases!(
+    staff_offer_another_time_to_one_family,
     two_households_book_apart_when_the_round_allows_it,
     the_pages_carry_preparation_notes_and_acknowledgement,
     a_familys_own_interpreter_is_an_adult,

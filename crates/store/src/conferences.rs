@@ -72,6 +72,18 @@ pub struct NewRound<'a> {
     pub notices: &'a [Notification],
 }
 
+/// A time staff add to a round beside its plan.
+#[derive(Debug, Clone)]
+pub struct NewSlot<'a> {
+    pub school_id: SchoolId,
+    pub round_id: i64,
+    pub slot: Slot,
+    /// Only this pupil's family sees and books it.
+    pub offered_to: Option<PersonId>,
+    /// Notices of the offer (MSG-8), written in its transaction.
+    pub notices: &'a [Notification],
+}
+
 /// A slot with who booked it (names are for staff; the web layer leaves them out for families).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlotRow {
@@ -82,6 +94,8 @@ pub struct SlotRow {
     pub booking: Option<(i64, PersonName)>,
     /// The household the booking is for (0: the whole family).
     pub household: i64,
+    /// A time offered to one pupil's family only.
+    pub offered_to: Option<PersonId>,
 }
 
 /// What a family needs at the conference (CON-3, CON-4, PEO-4).
@@ -457,6 +471,45 @@ impl Store {
         Ok(id)
     }
 
+    /// Adds a time beside a round's plan, offered to everyone or to one pupil's family, with its
+    /// notices, in one transaction. A time that overlaps another of the round's, or another
+    /// conference of a staff member taking part, is a conflict.
+    pub async fn add_slot(&self, new: &NewSlot<'_>) -> Result<i64> {
+        let mut tx = self.write.begin().await?;
+        let clash: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM conference_slot s WHERE s.school_id = $1 \
+             AND s.starts_at < $2 AND s.ends_at > $3 AND (s.round_id = $4 OR s.round_id IN \
+             (SELECT rs2.round_id FROM conference_round_staff rs2 WHERE rs2.person_id IN \
+              (SELECT rs.person_id FROM conference_round_staff rs WHERE rs.round_id = $5)))",
+        )
+        .bind(new.school_id.0)
+        .bind(new.slot.ends.as_second())
+        .bind(new.slot.starts.as_second())
+        .bind(new.round_id)
+        .bind(new.round_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if clash > 0 {
+            return Err(StoreError::Conflict(
+                "the time overlaps another conference of the round's staff".into(),
+            ));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO conference_slot (school_id, round_id, starts_at, ends_at, offered_to) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(new.school_id.0)
+        .bind(new.round_id)
+        .bind(new.slot.starts.as_second())
+        .bind(new.slot.ends.as_second())
+        .bind(new.offered_to.map(|p| p.0))
+        .fetch_one(&mut *tx)
+        .await?;
+        enqueue_in(&mut tx, new.notices).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
     pub async fn round(&self, school_id: SchoolId, id: i64) -> Result<Option<Round>> {
         sqlx::query(&format!(
             "SELECT {ROUND_COLUMNS} FROM conference_round r JOIN class c ON c.id = r.class_id \
@@ -546,7 +599,7 @@ impl Store {
     pub async fn round_slots(&self, school_id: SchoolId, round_id: i64) -> Result<Vec<SlotRow>> {
         sqlx::query(
             "SELECT s.id, s.round_id, s.starts_at, s.ends_at, b.id AS booking_id, p.id AS pupil_id, \
-             b.household, p.given_name, p.family_name FROM conference_slot s \
+             b.household, s.offered_to, p.given_name, p.family_name FROM conference_slot s \
              LEFT JOIN conference_booking b ON b.slot_id = s.id \
              LEFT JOIN person p ON p.id = b.pupil_id \
              WHERE s.round_id = $1 AND s.school_id = $2 ORDER BY s.starts_at, s.id",
@@ -579,6 +632,7 @@ impl Store {
                 ends_at: r.try_get("ends_at")?,
                 booking,
                 household: r.try_get::<Option<i64>, _>("household")?.unwrap_or_default(),
+                offered_to: r.try_get::<Option<i64>, _>("offered_to")?.map(PersonId),
             })
         })
         .collect()
@@ -587,7 +641,7 @@ impl Store {
     /// One slot, without its booking.
     pub async fn slot(&self, school_id: SchoolId, slot_id: i64) -> Result<Option<SlotRow>> {
         sqlx::query(
-            "SELECT id, round_id, starts_at, ends_at FROM conference_slot \
+            "SELECT id, round_id, starts_at, ends_at, offered_to FROM conference_slot \
              WHERE id = $1 AND school_id = $2",
         )
         .bind(slot_id)
@@ -602,6 +656,7 @@ impl Store {
                 ends_at: r.try_get("ends_at")?,
                 booking: None,
                 household: 0,
+                offered_to: r.try_get::<Option<i64>, _>("offered_to")?.map(PersonId),
             })
         })
         .transpose()

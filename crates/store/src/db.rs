@@ -130,6 +130,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "notification_due_channel",
         include_str!("../migrations/sqlite/0015_notification_due_channel.sql"),
     ),
+    (
+        16,
+        "conference_offered_slots",
+        include_str!("../migrations/sqlite/0016_conference_offered_slots.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -206,6 +211,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         15,
         "notification_due_channel",
         include_str!("../migrations/postgres/0015_notification_due_channel.sql"),
+    ),
+    (
+        16,
+        "conference_offered_slots",
+        include_str!("../migrations/postgres/0016_conference_offered_slots.sql"),
     ),
 ];
 

@@ -171,6 +171,7 @@ fn positive_path_ids(op: &mut utoipa::openapi::path::Operation) {
         crate::conferences::api_rounds,
         crate::conferences::api_round,
         crate::conferences::api_book_in_round,
+        crate::conferences::api_offer_slot,
         crate::conferences::api_pupil_slots,
         crate::conferences::api_book_slot,
         crate::conferences::api_cancel_slot,

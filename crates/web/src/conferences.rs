@@ -27,7 +27,8 @@ use skolebro_domain::people::InterpreterNeed;
 use skolebro_domain::profile::profile;
 use skolebro_domain::{may, Access, Action, ClassId, PersonId, Resource, Role};
 use skolebro_store::conferences::{
-    Agreement, Booked, Booking, Needs, NewBooking, NewRound, Notes, Preparation, Round, SlotRow,
+    Agreement, Booked, Booking, Needs, NewBooking, NewRound, NewSlot, Notes, Preparation, Round,
+    SlotRow,
 };
 use skolebro_store::notify::Notification;
 use skolebro_store::people::{ClassSummary, Guardian, PersonName};
@@ -49,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/conferences/rounds/{round}", get(round_page))
         .route("/conferences/rounds/{round}/bookings", post(book_form))
+        .route("/conferences/rounds/{round}/slots", post(offer_form))
         .route("/conferences/bookings/{booking}", get(booking_page))
         .route("/conferences/bookings/{booking}/cancel", post(cancel_form))
         .route(
@@ -73,6 +75,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/conference-rounds/{round}/bookings",
             post(api_book_in_round),
+        )
+        .route(
+            "/api/v1/conference-rounds/{round}/slots",
+            post(api_offer_slot),
         )
         .route("/api/v1/pupils/{id}/conference-slots", get(api_pupil_slots))
         .route(
@@ -201,6 +207,18 @@ fn conference_notices(
             emergency: false,
         })
         .collect()
+}
+
+/// Whether the viewer sees a slot: a round's own slots whoever sees the round; a time offered
+/// to one family only those who may see that pupil's conference (the family, the staff).
+fn sees_slot(me: &SignedIn, slot: &SlotRow, class_id: ClassId, taking_part: bool) -> bool {
+    slot.offered_to.is_none_or(|pupil| {
+        may(
+            &me.actor,
+            Action::ViewConference,
+            &conference_resource(me, pupil, class_id, taking_part, 0),
+        )
+    })
 }
 
 /// The household a booking in `round` is for: 0 when the family books together; in a round
@@ -790,6 +808,15 @@ async fn book(
         Err(r) => return Ok(Err(r)),
     };
     let conf = conference_resource(me, pupil.person.id, round.class_id, taking_part, household);
+    // A time offered to another family: staff are told so; to anyone else it does not exist.
+    if slot.offered_to.is_some_and(|p| p != pupil.person.id) {
+        if staff {
+            return Ok(Err(conflict(
+                viewer.tr.t("conferences-error-offered-other"),
+            )));
+        }
+        return Err(WebError::NotFound);
+    }
     // A pupil of another class, or someone else's child: as if it did not exist.
     if !pupil.class_ids().contains(&round.class_id)
         || !round_is_for(&round, pupil.person.id)
@@ -860,6 +887,121 @@ async fn book(
     {
         Ok(b) => Ok(Ok(b)),
         Err(StoreError::Conflict(_)) => Ok(Err(conflict(viewer.tr.t("conferences-error-taken")))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A time staff offer beside a round's plan: for everyone, or for one pupil's family (the
+/// initiative duty, 001; flexible times, 002/004).
+#[derive(Debug, Clone, Deserialize, ToSchema, Default)]
+pub struct OfferRequest {
+    /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
+    pub date: String,
+    /// `HH:MM`, local time; the slot is as long as the round's.
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+    pub start: String,
+    /// Only this pupil's family sees and books it.
+    #[serde(default, alias = "pupil")]
+    #[schema(minimum = 1)]
+    pub pupil_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SlotCreated {
+    pub id: i64,
+    /// RFC 3339 with the school's offset.
+    pub starts_at: String,
+    pub ends_at: String,
+}
+
+/// Adds a time to a round: the round's staff and leaders.
+async fn offer(
+    state: &AppState,
+    viewer: &Viewer,
+    me: &SignedIn,
+    round: &Round,
+    req: &OfferRequest,
+) -> Res<Result<SlotCreated, Refusal>> {
+    let tr = &viewer.tr;
+    if !may(
+        &me.actor,
+        Action::PlanConferences,
+        &class_resource(me, round.class_id),
+    ) {
+        return Err(refused(viewer, "conferences-refused-offer"));
+    }
+    let Ok(date) = req.date.trim().parse::<Date>() else {
+        return Ok(Err(unprocessable(format!(
+            "date: {}",
+            tr.t("conferences-error-date")
+        ))));
+    };
+    let Some(start) = rules::parse_time(&req.start) else {
+        return Ok(Err(unprocessable(format!(
+            "start: {}",
+            tr.t("conferences-error-time")
+        ))));
+    };
+    let tz = me.time_zone();
+    let slot = match rules::offered_slot(date, start, round.slot_minutes, Timestamp::now(), &tz) {
+        Ok(s) => s,
+        Err(p) => return Ok(Err(unprocessable(plan_problem_text(tr, p)))),
+    };
+    // A family named must be of the round's class (and its pupil's, for a need-based round).
+    let mut told = Vec::new();
+    let mut name = String::new();
+    let offered_to = match req.pupil_id {
+        None => None,
+        Some(id) => {
+            let pupil = state
+                .store
+                .pupil_detail(me.actor.school_id, PersonId(id))
+                .await?
+                .filter(|p| {
+                    p.class_ids().contains(&round.class_id) && round_is_for(round, p.person.id)
+                });
+            let Some(pupil) = pupil else {
+                return Ok(Err(unprocessable(format!(
+                    "pupil_id: {}",
+                    tr.t("conferences-error-offer-pupil")
+                ))));
+            };
+            told = family_of(&pupil.guardians, 0).collect();
+            name = pupil.person.given_name.clone();
+            Some(pupil.person.id)
+        }
+    };
+    let notices = conference_notices(
+        me,
+        told,
+        &round.title,
+        school_tr(me).t2(
+            "conferences-notice-offered",
+            "name",
+            name,
+            "when",
+            local_text(slot.starts.as_second(), &tz),
+        ),
+        format!("/conferences/rounds/{}", round.id),
+    );
+    match state
+        .store
+        .add_slot(&NewSlot {
+            school_id: me.actor.school_id,
+            round_id: round.id,
+            slot,
+            offered_to,
+            notices: &notices,
+        })
+        .await
+    {
+        Ok(id) => Ok(Ok(SlotCreated {
+            id,
+            starts_at: rfc3339(slot.starts.as_second(), &tz),
+            ends_at: rfc3339(slot.ends.as_second(), &tz),
+        })),
+        Err(StoreError::Conflict(_)) => Ok(Err(conflict(tr.t("conferences-error-overlap")))),
         Err(e) => Err(e.into()),
     }
 }
@@ -1226,6 +1368,9 @@ pub struct SlotJson {
     /// In a round booked apart, the household the booking is for (where the booking is shown).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub household: Option<i64>,
+    /// A time offered to this pupil's family only (shown to that family and the staff).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offered_to: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -1299,6 +1444,7 @@ async fn round_json(
     let staff = state.store.round_staff(school, round.id).await?;
     let slots = slots
         .iter()
+        .filter(|s| sees_slot(me, s, round.class_id, taking_part))
         .map(|s| {
             let seen = s.booking.as_ref().filter(|(_, pupil)| {
                 may(
@@ -1316,6 +1462,7 @@ async fn round_json(
                 pupil_id: seen.map(|(_, p)| p.id.0),
                 pupil_name: seen.map(|(_, p)| p.full()),
                 household: seen.and(Some(s.household)).filter(|h| *h > 0),
+                offered_to: s.offered_to.map(|p| p.0),
             }
         })
         .collect();
@@ -2309,6 +2456,38 @@ struct BookForm {
     household: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+struct OfferForm {
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    start: String,
+    #[serde(default)]
+    pupil_id: String,
+}
+
+async fn offer_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(raw): Path<String>,
+    CsrfForm(form): CsrfForm<OfferForm>,
+) -> Res<Response> {
+    let me = viewer.require()?;
+    let round = round_for(&state, me, &raw).await?;
+    let req = OfferRequest {
+        date: form.date,
+        start: form.start,
+        pupil_id: match form.pupil_id.trim() {
+            "" => None,
+            id => Some(parse_id(id)?),
+        },
+    };
+    match offer(&state, &viewer, me, &round, &req).await? {
+        Ok(_) => Ok(Redirect::to(&format!("/conferences/rounds/{}", round.id)).into_response()),
+        Err(r) => render_round(&state, &viewer, me, &round, Some(r), false).await,
+    }
+}
+
 async fn book_form(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -2888,6 +3067,26 @@ pub async fn api_book_in_round(
     api_book_common(&state, &viewer, slot, &req, Some(round)).await
 }
 
+/// Offer a time beside the round's plan, to every family or to one pupil's family only.
+#[utoipa::path(post, path = "/api/v1/conference-rounds/{round}/slots", tag = "conferences",
+    request_body = OfferRequest, security(("bearer" = [])), params(("round" = i64, Path, description = "Round id")),
+    responses((status = 201, body = SlotCreated), (status = 403, description = "May see the round but not plan it"),
+        (status = 404), (status = 409, description = "Overlaps another conference of the round's staff"),
+        (status = 422, description = "Date, time or pupil not accepted, with the reason")))]
+pub async fn api_offer_slot(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(raw): Path<String>,
+    Json(req): Json<OfferRequest>,
+) -> Res<(StatusCode, Json<SlotCreated>)> {
+    let me = viewer.require()?;
+    let round = round_for(&state, me, &raw).await?;
+    let created = offer(&state, &viewer, me, &round, &req)
+        .await?
+        .map_err(WebError::from)?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
 /// Book this slot for a pupil (`{"pupil": id, "needs": {…}}`), or move the pupil's booking in
 /// the round here.
 #[utoipa::path(post, path = "/api/v1/conference-slots/{slot}/booking", tag = "conferences",
@@ -2981,7 +3180,11 @@ pub async fn api_pupil_slots(
                 .round_slots(school, round.id)
                 .await?
                 .into_iter()
-                .filter(|s| open && s.booking.is_none() && instant(s.starts_at) > now)
+                .filter(|s| {
+                    open && s.booking.is_none()
+                        && instant(s.starts_at) > now
+                        && s.offered_to.is_none_or(|p| p == pupil.person.id)
+                })
                 .map(|s| SlotJson {
                     id: s.id,
                     starts_at: rfc3339(s.starts_at, &tz),
@@ -2991,6 +3194,7 @@ pub async fn api_pupil_slots(
                     pupil_id: None,
                     pupil_name: None,
                     household: None,
+                    offered_to: s.offered_to.map(|p| p.0),
                 })
                 .collect();
             // The family's booking; in a round booked apart, the viewer's household's.
