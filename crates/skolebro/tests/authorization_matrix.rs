@@ -88,6 +88,9 @@ const CONCERN_DENY: u16 = 2403;
 /// `deny` for a change to a conference: 403 for those who may see it (its staff, the pupil's
 /// guardians), 404 for everyone else.
 const CONFERENCE_DENY: u16 = 3403;
+/// `deny` for planning a class's conference round: 403 for those who see the round (the class's
+/// families), 404 for everyone else.
+const ROUND_DENY: u16 = 8403;
 /// `deny` for a change to a parent meeting, board or class of meetings: 403 for the school's
 /// staff and guardians (they may know of it), 404 for pupils.
 const MEETING_DENY: u16 = 7403;
@@ -120,6 +123,8 @@ fn denied_status(deny: u16, who: Who) -> u16 {
             403
         }
         CONFERENCE_DENY => 404,
+        ROUND_DENY if matches!(who, Guardian | InfoGuardian | OtherGuardian) => 403,
+        ROUND_DENY => 404,
         MEETING_DENY if staff || matches!(who, Guardian | OtherGuardian | InfoGuardian) => 403,
         MEETING_DENY => 404,
         BODY_DENY if who == Guardian => 403,
@@ -1093,7 +1098,7 @@ fn routes() -> Vec<Route> {
             ]),
             allowed: &[Leader, ContactTeacher, SubjectTeacher],
             ok: 303,
-            deny: CONFERENCE_DENY,
+            deny: ROUND_DENY,
         },
         Route {
             method: "GET",
@@ -1218,7 +1223,7 @@ fn routes() -> Vec<Route> {
             kind: Kind::Json(r#"{"date": "{freshday}", "start": "07:30", "pupil": {pupil}}"#),
             allowed: &[Leader, ContactTeacher, SubjectTeacher],
             ok: 201,
-            deny: CONFERENCE_DENY,
+            deny: ROUND_DENY,
         },
         Route {
             method: "GET",
