@@ -195,66 +195,64 @@ impl Store {
         }
     }
 
-    /// Loads who a person is at a school: roles, classes taught, children, own classes. Four
-    /// indexed look-ups, each bounded by the person's own links.
+    /// Loads who a person is at a school: roles, classes taught, children, own classes. One
+    /// statement of four indexed look-ups, each bounded by the person's own links: it runs on
+    /// every signed-in request, so it is one round trip to the database, not four.
     pub async fn actor(&self, person_id: PersonId, school_id: SchoolId) -> Result<Actor> {
-        let roles =
-            sqlx::query("SELECT role FROM membership WHERE person_id = $1 AND school_id = $2")
-                .bind(person_id.0)
-                .bind(school_id.0)
-                .fetch_all(self.reader())
-                .await?
-                .into_iter()
-                .map(|r| parse::<Role>(r.try_get("role")?))
-                .collect::<Result<Vec<_>>>()?;
-        let teaches = sqlx::query(
-            "SELECT class_id, contact_teacher FROM class_staff WHERE person_id = $1 AND school_id = $2",
+        let rows = sqlx::query(
+            "SELECT 'role' AS link, CAST(NULL AS BIGINT) AS id, m.role AS value, \
+               CAST(NULL AS BIGINT) AS n, CAST(NULL AS BIGINT) AS class_id \
+               FROM membership m WHERE m.person_id = $1 AND m.school_id = $2 \
+             UNION ALL SELECT 'teaches', cs.class_id, NULL, cs.contact_teacher, NULL \
+               FROM class_staff cs WHERE cs.person_id = $3 AND cs.school_id = $4 \
+             UNION ALL SELECT 'child', g.pupil_id, g.access, g.household, e.class_id \
+               FROM guardianship g LEFT JOIN enrolment e ON e.pupil_id = g.pupil_id \
+               WHERE g.guardian_id = $5 AND g.school_id = $6 \
+             UNION ALL SELECT 'enrolled', e2.class_id, NULL, NULL, NULL \
+               FROM enrolment e2 WHERE e2.pupil_id = $7 AND e2.school_id = $8",
         )
         .bind(person_id.0)
         .bind(school_id.0)
-        .fetch_all(self.reader())
-        .await?
-        .into_iter()
-        .map(|r| {
-            Ok(ClassLink {
-                class_id: ClassId(r.try_get("class_id")?),
-                contact_teacher: r.try_get::<i64, _>("contact_teacher")? != 0,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        let mut children: Vec<ChildLink> = Vec::new();
-        let mut child_classes = Vec::new();
-        let rows = sqlx::query(
-            "SELECT g.pupil_id, g.access, g.household, e.class_id FROM guardianship g \
-             LEFT JOIN enrolment e ON e.pupil_id = g.pupil_id \
-             WHERE g.guardian_id = $1 AND g.school_id = $2",
-        )
+        .bind(person_id.0)
+        .bind(school_id.0)
+        .bind(person_id.0)
+        .bind(school_id.0)
         .bind(person_id.0)
         .bind(school_id.0)
         .fetch_all(self.reader())
         .await?;
+        let mut roles = Vec::new();
+        let mut teaches = Vec::new();
+        let mut children: Vec<ChildLink> = Vec::new();
+        let mut child_classes = Vec::new();
+        let mut enrolled = Vec::new();
         for r in rows {
-            let pupil_id = PersonId(r.try_get("pupil_id")?);
-            if !children.iter().any(|c| c.pupil_id == pupil_id) {
-                children.push(ChildLink {
-                    pupil_id,
-                    access: parse(r.try_get("access")?)?,
-                    household: r.try_get("household")?,
-                });
-            }
-            if let Some(class) = r.try_get::<Option<i64>, _>("class_id")? {
-                child_classes.push((pupil_id, ClassId(class)));
+            let id = || -> Result<i64> {
+                r.try_get::<Option<i64>, _>("id")?
+                    .ok_or_else(|| StoreError::Other("actor link without id".into()))
+            };
+            match r.try_get::<String, _>("link")?.as_str() {
+                "role" => roles.push(parse::<Role>(r.try_get("value")?)?),
+                "teaches" => teaches.push(ClassLink {
+                    class_id: ClassId(id()?),
+                    contact_teacher: r.try_get::<Option<i64>, _>("n")?.unwrap_or(0) != 0,
+                }),
+                "child" => {
+                    let pupil_id = PersonId(id()?);
+                    if !children.iter().any(|c| c.pupil_id == pupil_id) {
+                        children.push(ChildLink {
+                            pupil_id,
+                            access: parse(r.try_get("value")?)?,
+                            household: r.try_get::<Option<i64>, _>("n")?.unwrap_or(1),
+                        });
+                    }
+                    if let Some(class) = r.try_get::<Option<i64>, _>("class_id")? {
+                        child_classes.push((pupil_id, ClassId(class)));
+                    }
+                }
+                _ => enrolled.push(ClassId(id()?)),
             }
         }
-        let enrolled =
-            sqlx::query("SELECT class_id FROM enrolment WHERE pupil_id = $1 AND school_id = $2")
-                .bind(person_id.0)
-                .bind(school_id.0)
-                .fetch_all(self.reader())
-                .await?
-                .into_iter()
-                .map(|r| Ok(ClassId(r.try_get("class_id")?)))
-                .collect::<Result<Vec<_>>>()?;
         Ok(Actor {
             person_id,
             school_id,

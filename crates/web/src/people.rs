@@ -661,23 +661,41 @@ pub async fn api_me(
 ) -> Result<Json<MeResponse>, WebError> {
     let me = viewer.require()?;
     let actor = &me.actor;
+    // The children's names and classes from the links the session already loaded: a name and
+    // a class a child, not each child's whole record (this answers every app start).
+    let links: Vec<_> = actor
+        .children
+        .iter()
+        .filter(|l| matches!(l.access, Access::Full | Access::Info) && actor.has(Role::Guardian))
+        .collect();
+    let ids: Vec<PersonId> = links.iter().map(|l| l.pupil_id).collect();
+    let names = state.store.names(actor.school_id, &ids).await?;
+    let class_of = |pupil: PersonId| {
+        actor
+            .child_classes
+            .iter()
+            .find(|(p, _)| *p == pupil)
+            .map(|(_, c)| *c)
+    };
+    let child_class_ids: Vec<ClassId> = ids.iter().filter_map(|p| class_of(*p)).collect();
+    let child_classes = state
+        .store
+        .classes_by_id(actor.school_id, &child_class_ids)
+        .await?;
     let mut children = Vec::new();
-    for link in &actor.children {
-        if !matches!(link.access, Access::Full | Access::Info) || !actor.has(Role::Guardian) {
+    for link in links {
+        let Some(name) = names.iter().find(|n| n.id == link.pupil_id) else {
             continue;
-        }
-        if let Some(p) = state
-            .store
-            .pupil_detail(actor.school_id, link.pupil_id)
-            .await?
-        {
-            children.push(ChildRef {
-                id: p.person.id.0,
-                name: p.person.full(),
-                class: p.classes.first().map(class_ref),
-                access: link.access,
-            });
-        }
+        };
+        let class = class_of(link.pupil_id)
+            .and_then(|c| child_classes.iter().find(|k| k.id == c))
+            .map(class_ref);
+        children.push(ChildRef {
+            id: name.id.0,
+            name: name.full(),
+            class,
+            access: link.access,
+        });
     }
     let mut class_ids: Vec<ClassId> = Vec::new();
     if actor.has(Role::Staff) {
