@@ -26,6 +26,7 @@ use jiff::civil::{Date, Time};
 use skolebro_domain::{Country, SchoolId};
 use skolebro_store::demo::{DemoOptions, Placement};
 use skolebro_store::history::HistoryOptions;
+use skolebro_store::rng::Rng;
 use skolebro_store::Store;
 use sqlx::Row;
 
@@ -73,22 +74,6 @@ impl Scale {
 /// Staff of a school of `pupils`, leader included: Denmark's 90,000 staff for 550,000 pupils.
 pub fn staff_for(pupils: u32) -> u32 {
     ((pupils as u64 * 90_000).div_ceil(550_000) as u32).max(3)
-}
-
-/// SplitMix64, as the demo school uses.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 /// A value for a bulk insert.

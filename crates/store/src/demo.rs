@@ -25,6 +25,7 @@ use sqlx::Row;
 use crate::auth::hash_password;
 use crate::conferences::NewRound;
 use crate::db::{insert_rows, Val};
+use crate::rng::Rng;
 use crate::{now, Result, Store, StoreError};
 
 /// What the demo school should look like.
@@ -71,25 +72,6 @@ pub struct DemoSummary {
     pub teachers: u32,
     pub pupils: u32,
     pub guardians: u32,
-}
-
-/// A small deterministic generator (SplitMix64): the demo must be the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn pick<'a>(&mut self, list: &[&'a str]) -> &'a str {
-        list[(self.next() % list.len() as u64) as usize]
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
 }
 
 struct Names {
@@ -368,7 +350,7 @@ impl Store {
             format!(
                 "{} {}, {}",
                 rng.pick(names.streets),
-                1 + rng.next() % 120,
+                1 + rng.next_u64() % 120,
                 names.town
             )
         };
@@ -376,16 +358,16 @@ impl Store {
             format!(
                 "{} {:02} {:02} {:02} {:02}",
                 names.phone_prefix,
-                20 + (n * 7 + rng.next()) % 80,
-                rng.next() % 100,
-                rng.next() % 100,
-                rng.next() % 100
+                20 + (n * 7 + rng.next_u64()) % 80,
+                rng.next_u64() % 100,
+                rng.next_u64() % 100,
+                rng.next_u64() % 100
             )
         };
         persons.push(NewPerson {
             key: "demo:leader:1".into(),
-            given: rng.pick(names.women).into(),
-            family: rng.pick(names.families).into(),
+            given: rng.pick(names.women).to_string(),
+            family: rng.pick(names.families).to_string(),
             username: format!("{pre}leader1"),
             email: Some(format!("{pre}leader1@{}", names.mail_domain)),
             phone: Some(phone(&mut rng, 0)),
@@ -400,8 +382,10 @@ impl Store {
             let woman = rng.chance(70);
             persons.push(NewPerson {
                 key: format!("demo:teacher:{t}"),
-                given: rng.pick(if woman { names.women } else { names.men }).into(),
-                family: rng.pick(names.families).into(),
+                given: rng
+                    .pick(if woman { names.women } else { names.men })
+                    .to_string(),
+                family: rng.pick(names.families).to_string(),
                 username: format!("{pre}teacher{t}"),
                 email: Some(format!("{pre}teacher{t}@{}", names.mail_domain)),
                 phone: Some(phone(&mut rng, t as u64)),
@@ -452,7 +436,9 @@ impl Store {
                     let addr = address(&mut rng);
                     persons.push(NewPerson {
                         key: format!("demo:guardian:{guardian_no}"),
-                        given: rng.pick(if woman { names.women } else { names.men }).into(),
+                        given: rng
+                            .pick(if woman { names.women } else { names.men })
+                            .to_string(),
                         family: surname.clone(),
                         username: format!("{pre}guardian{guardian_no}"),
                         email: Some(format!("{pre}guardian{guardian_no}@{}", names.mail_domain)),
@@ -479,9 +465,11 @@ impl Store {
                     if two_households || rng.chance(85) || special.is_some() {
                         second_guardians.push(NewPerson {
                             key: String::new(),
-                            given: rng.pick(if woman { names.men } else { names.women }).into(),
+                            given: rng
+                                .pick(if woman { names.men } else { names.women })
+                                .to_string(),
                             family: if two_households {
-                                rng.pick(names.families).into()
+                                rng.pick(names.families).to_string()
                             } else {
                                 surname.clone()
                             },
@@ -517,7 +505,9 @@ impl Store {
             let girl = rng.chance(50);
             persons.push(NewPerson {
                 key: format!("demo:pupil:{pupil_no}"),
-                given: rng.pick(if girl { names.girls } else { names.boys }).into(),
+                given: rng
+                    .pick(if girl { names.girls } else { names.boys })
+                    .to_string(),
                 family: surname_of_family[family].clone(),
                 username: format!("{pre}pupil{pupil_no}"),
                 email: None,
@@ -529,8 +519,8 @@ impl Store {
                 birth_date: Some(format!(
                     "{}-{:02}-{:02}",
                     year_start - 6 - grade as i16 + prof.grades.0 as i16,
-                    1 + rng.next() % 12,
-                    1 + rng.next() % 28
+                    1 + rng.next_u64() % 12,
+                    1 + rng.next_u64() % 28
                 )),
                 roles: &["pupil"],
             });

@@ -14,6 +14,7 @@ use skolebro_domain::{PersonId, SchoolId};
 use sqlx::Row;
 
 use crate::db::{insert_rows, Val};
+use crate::rng::Rng;
 use crate::{Result, Store, StoreError};
 
 /// What history to write.
@@ -34,25 +35,6 @@ pub struct HistorySummary {
     pub threads: u64,
     pub messages: u64,
     pub participants: u64,
-}
-
-/// SplitMix64, as in the demo school.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, list: &'a [T]) -> &'a T {
-        &list[self.below(list.len())]
-    }
 }
 
 const DK_SUBJECTS: &[&str] = &[
@@ -290,7 +272,7 @@ impl Store {
             };
             let count = (count as u64).min(left);
             left -= count;
-            let mut at = start + (rng.next() % SPAN_SECS as u64) as i64;
+            let mut at = start + (rng.next_u64() % SPAN_SECS as u64) as i64;
             while !used_instants.insert(at) {
                 at += 1;
             }

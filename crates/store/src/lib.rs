@@ -21,6 +21,7 @@ pub mod messages;
 pub mod notify;
 pub mod people;
 pub mod posts;
+pub mod rng;
 pub mod roster;
 
 pub use db::{now, with_primary_reads, Backend, Store};
