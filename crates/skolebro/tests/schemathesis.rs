@@ -51,13 +51,9 @@ async fn the_api_conforms_to_its_openapi_document() {
     };
     let app = TestApp::spawn(Db::Sqlite).await.expect("SQLite test app");
     let token = app.token("leader1").await;
-    let seed = env_or(
-        "SKOLEBRO_SCHEMATHESIS_SEED",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() % 100_000)
-            .unwrap_or(1),
-    );
+    // A fixed seed by default, so that CI answers the same for the same code; set
+    // SKOLEBRO_SCHEMATHESIS_SEED to explore other inputs (and to replay a finding).
+    let seed = env_or("SKOLEBRO_SCHEMATHESIS_SEED", 1);
     let examples = env_or("SKOLEBRO_SCHEMATHESIS_EXAMPLES", 15);
     let seconds = env_or("SKOLEBRO_SCHEMATHESIS_SECONDS", 90);
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemathesis.toml");

@@ -1547,6 +1547,13 @@ pub async fn api_record_register(
 ) -> Result<Json<RegisterRecorded>, WebError> {
     let me = viewer.require()?;
     let class = class_for_register(&state, me, &id).await?;
+    // The API's `date` is a day or left out; an empty string is neither (the page's form may
+    // send one, and means today there).
+    if req.date.as_deref().is_some_and(|d| d.trim().is_empty()) {
+        return Err(WebError::Unprocessable(
+            "date: YYYY-MM-DD, or leave it out for today".into(),
+        ));
+    }
     let day = register_day(me, req.date.as_deref(), true)?;
     let unreported = record(&state, me, &class, day, &req.session, &req.absent).await?;
     Ok(Json(RegisterRecorded { unreported }))

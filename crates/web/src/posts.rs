@@ -1442,8 +1442,9 @@ pub struct ImagesForm {
 #[derive(ToSchema)]
 pub struct PhotoForm {
     /// One image: PNG, JPEG, GIF or WebP, sniffed from the bytes. A file part counts under
-    /// any name (the page sends `photo`).
-    #[schema(value_type = Vec<String>, format = Binary, min_items = 1, max_items = 1)]
+    /// any name (the page sends `photo`). More than one is refused: 422, or 413 past the
+    /// upload limit of five files (no `maxItems` here, as that answer is not a schema's).
+    #[schema(value_type = Vec<String>, format = Binary, min_items = 1)]
     pub file: Vec<Vec<u8>>,
     pub caption: Option<String>,
     /// A pupil of the class in the photo, by id; repeat the field for more.
