@@ -546,24 +546,6 @@ pub fn check_agreement(
     Ok(AgreementDraft { owner, what, due })
 }
 
-/// A trimmed text of several lines, at most `max` characters; `None` when empty. Line breaks
-/// and tabs are kept, other control characters refused.
-pub fn multi_line(input: &str, max: usize) -> Result<Option<String>, crate::text::TextProblem> {
-    let t = input.trim();
-    if t.is_empty() {
-        return Ok(None);
-    }
-    if t.chars().count() > max {
-        return Err(crate::text::TextProblem::TooLong(max));
-    }
-    if t.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(crate::text::TextProblem::Control);
-    }
-    Ok(Some(t.replace("\r\n", "\n")))
-}
-
 #[cfg(test)]
 mod interpreter_tests {
     use super::own_interpreter_allowed;
@@ -972,7 +954,7 @@ mod tests {
     }
 
     #[test]
-    fn closed_sets_round_trip_and_texts_keep_their_lines() {
+    fn closed_sets_round_trip() {
         for f in Form::ALL {
             assert_eq!(f.as_str().parse::<Form>(), Ok(*f));
         }
@@ -980,10 +962,6 @@ mod tests {
             assert_eq!(t.as_str().parse::<TalkType>(), Ok(*t));
         }
         assert!("meeting".parse::<Form>().is_err());
-        assert_eq!(multi_line("  a\r\nb ", 10), Ok(Some("a\nb".into())));
-        assert_eq!(multi_line("   ", 10), Ok(None));
-        assert!(multi_line("a\u{7}", 10).is_err());
-        assert!(multi_line("abcdef", 5).is_err());
     }
     #[test]
     fn an_offered_time_is_one_slot_of_the_rounds_length_in_the_future() {

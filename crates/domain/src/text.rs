@@ -16,6 +16,24 @@ pub enum TextProblem {
     Control,
 }
 
+/// A trimmed text of several lines, at most `max` characters; `None` when empty. Line breaks
+/// and tabs are kept, other control characters refused.
+pub fn multi_line(input: &str, max: usize) -> Result<Option<String>, TextProblem> {
+    let t = input.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    if t.chars().count() > max {
+        return Err(TextProblem::TooLong(max));
+    }
+    if t.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(TextProblem::Control);
+    }
+    Ok(Some(t.replace("\r\n", "\n")))
+}
+
 /// A trimmed single-line text of at most `max` characters.
 pub fn single_line(input: &str, max: usize) -> Result<String, TextProblem> {
     let t = input.trim();
@@ -64,5 +82,12 @@ mod tests {
         assert_eq!(username("Guardian1"), Ok("guardian1".into()));
         assert!(username("a b").is_err());
         assert!(username("<script>").is_err());
+    }
+    #[test]
+    fn several_lines_keep_their_breaks() {
+        assert_eq!(multi_line("  a\r\nb ", 10), Ok(Some("a\nb".into())));
+        assert_eq!(multi_line("   ", 10), Ok(None));
+        assert!(multi_line("a\u{7}", 10).is_err());
+        assert!(multi_line("abcdef", 5).is_err());
     }
 }

@@ -389,7 +389,8 @@ fn conflict(text: String) -> Refusal {
 fn text_field(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, Refusal> {
     match value {
         None => Ok(None),
-        Some(v) => rules::multi_line(v, max).map_err(|p| unprocessable(format!("{field}: {p}"))),
+        Some(v) => skolebro_domain::text::multi_line(v, max)
+            .map_err(|p| unprocessable(format!("{field}: {p}"))),
     }
 }
 

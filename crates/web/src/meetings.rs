@@ -100,6 +100,21 @@ fn refused(tr: &Tr, key: &str) -> WebError {
     WebError::Refused(tr.t(key))
 }
 
+/// The text of a board or parent-body post: several lines, not empty, within the limit.
+fn post_text(tr: &Tr, raw: &str) -> Result<String, Said> {
+    match skolebro_domain::text::multi_line(raw, rules::MAX_POST_CHARS) {
+        Ok(Some(t)) => Ok(t),
+        Ok(None) => Err(unprocessable(format!(
+            "{}: empty",
+            tr.t("meetings-field-post")
+        ))),
+        Err(p) => Err(unprocessable(format!(
+            "{}: {p}",
+            tr.t("meetings-field-post")
+        ))),
+    }
+}
+
 fn one_line(tr: &Tr, field: &str, v: &str, max: usize) -> Result<String, Said> {
     skolebro_domain::text::single_line(v, max)
         .map_err(|p| unprocessable(format!("{}: {p}", tr.t(field))))
@@ -113,7 +128,7 @@ fn optional_text(
 ) -> Result<Option<String>, Said> {
     match v {
         None => Ok(None),
-        Some(v) => skolebro_domain::conferences::multi_line(v, max)
+        Some(v) => skolebro_domain::text::multi_line(v, max)
             .map_err(|p| unprocessable(format!("{}: {p}", tr.t(field)))),
     }
 }
@@ -350,7 +365,7 @@ fn check_plan(tr: &Tr, tz: &TimeZone, req: &PlanRequest, new: bool) -> Result<Ch
     })?;
     let lines: Vec<String> = req.agenda.lines().map(str::to_owned).collect();
     let agenda = rules::agenda(&lines).map_err(|p| agenda_problem_text(tr, p))?;
-    let invitation = skolebro_domain::conferences::multi_line(
+    let invitation = skolebro_domain::text::multi_line(
         req.invitation.as_deref().unwrap_or(""),
         rules::MAX_INVITATION_CHARS,
     )
@@ -1794,18 +1809,9 @@ async fn board_form(
         ))
         .into_response());
     };
-    let text = match skolebro_domain::conferences::multi_line(&form.text, rules::MAX_POST_CHARS) {
-        Ok(Some(t)) => t,
-        Ok(None) => {
-            return Ok(
-                unprocessable(format!("{}: empty", tr.t("meetings-field-post"))).into_response(),
-            )
-        }
-        Err(p) => {
-            return Ok(
-                unprocessable(format!("{}: {p}", tr.t("meetings-field-post"))).into_response(),
-            )
-        }
+    let text = match post_text(&tr, &form.text) {
+        Ok(t) => t,
+        Err(refused) => return Ok(refused.into_response()),
     };
     state
         .store
@@ -2072,18 +2078,9 @@ async fn body_post_form(
     let me = viewer.require()?;
     let tr = viewer.tr;
     let body = body_for(&state, &viewer, me, &raw, false).await?;
-    let text = match skolebro_domain::conferences::multi_line(&form.text, rules::MAX_POST_CHARS) {
-        Ok(Some(t)) => t,
-        Ok(None) => {
-            return Ok(
-                unprocessable(format!("{}: empty", tr.t("meetings-field-post"))).into_response(),
-            )
-        }
-        Err(p) => {
-            return Ok(
-                unprocessable(format!("{}: {p}", tr.t("meetings-field-post"))).into_response(),
-            )
-        }
+    let text = match post_text(&tr, &form.text) {
+        Ok(t) => t,
+        Err(refused) => return Ok(refused.into_response()),
     };
     state
         .store
