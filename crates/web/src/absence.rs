@@ -1305,6 +1305,7 @@ pub async fn api_report(
 ) -> Result<(StatusCode, Json<ReportCreated>), WebError> {
     let me = viewer.require()?;
     let pupil = pupil_for(&state, me, &id, Action::ReportAbsence).await?;
+    crate::api::day_or_left_out("to", req.to.as_deref())?;
     // The API answers in English field terms; pages in the reader's language.
     let id = make_report(&state, me, &viewer.tr, &pupil, &req)
         .await?
@@ -1547,13 +1548,7 @@ pub async fn api_record_register(
 ) -> Result<Json<RegisterRecorded>, WebError> {
     let me = viewer.require()?;
     let class = class_for_register(&state, me, &id).await?;
-    // The API's `date` is a day or left out; an empty string is neither (the page's form may
-    // send one, and means today there).
-    if req.date.as_deref().is_some_and(|d| d.trim().is_empty()) {
-        return Err(WebError::Unprocessable(
-            "date: YYYY-MM-DD, or leave it out for today".into(),
-        ));
-    }
+    crate::api::day_or_left_out("date", req.date.as_deref())?;
     let day = register_day(me, req.date.as_deref(), true)?;
     let unreported = record(&state, me, &class, day, &req.session, &req.absent).await?;
     Ok(Json(RegisterRecorded { unreported }))

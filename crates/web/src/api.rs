@@ -231,6 +231,17 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/openapi.json", get(openapi))
 }
 
+/// The API's optional dates are a day or left out; an empty string is neither. (The pages'
+/// forms send an empty field and mean the default there, so this check is the API handlers'.)
+pub fn day_or_left_out(field: &str, value: Option<&str>) -> Result<(), WebError> {
+    if value.is_some_and(|d| d.trim().is_empty()) {
+        return Err(WebError::Unprocessable(format!(
+            "{field}: YYYY-MM-DD, or leave it out"
+        )));
+    }
+    Ok(())
+}
+
 /// Refuses a JSON body that is not an object (422). JSON Schema counts `172.0` as an integer; serde's integer types refuse it. Every JSON body of
 /// the API passes through here first: an integral number written with a fraction or an exponent
 /// (within the range of `i64`) becomes the plain integer, so that each handler's `Json` extractor,
