@@ -494,8 +494,10 @@ async fn guardian_reports_illness_and_the_teacher_sees_it_in_the_register(app: T
     browser.close().await.expect("close");
 }
 
-/// CON-2, CON-3: the demo's round of the first class is open; a guardian finds it from the
-/// navigation, books a time with an interpreter, and the contact teacher sees the booking.
+/// CON-2..6: the demo's round of the first class is open; a guardian finds it from the
+/// navigation, books a time with an interpreter and notes what to raise; the contact teacher
+/// sees the booking and the family's topics, writes the notes with a goal and an agreement and
+/// shares the summary; the guardian reads it (never the internal note) and acknowledges it.
 async fn guardian_books_a_conference_and_the_teacher_sees_it(app: TestApp) {
     let Some((_driver, browser)) = start_browser().await else {
         return;
@@ -582,6 +584,26 @@ async fn guardian_books_a_conference_and_the_teacher_sees_it(app: TestApp) {
     let page = text_of(&browser).await;
     assert!(page.contains(&name), "{page}");
 
+    // Two-way preparation (CON-4): the guardian notes what they want to raise.
+    let topics = "Hvordan går det i frikvarteret?";
+    browser
+        .find(Locator::Id("topics"))
+        .await
+        .expect("the preparation field")
+        .send_keys(topics)
+        .await
+        .expect("type");
+    submit(&browser, &format!("{booking_path}/preparation")).await;
+    let shown = browser
+        .wait()
+        .for_element(Locator::Id("guardian-topics"))
+        .await
+        .expect("the family's topics")
+        .text()
+        .await
+        .expect("text");
+    assert_eq!(shown, topics);
+
     // The contact teacher sees the booking, and the interpreter to order, on the round page.
     browser.delete_all_cookies().await.expect("sign out");
     sign_in(&browser, &app, "teacher1").await;
@@ -590,14 +612,154 @@ async fn guardian_books_a_conference_and_the_teacher_sees_it(app: TestApp) {
         .wait()
         .for_element(Locator::Css(&format!(".slots a[href='{booking_path}']")))
         .await
-        .expect("the booking in the table of times")
+        .expect("the booking in the table of times");
+    assert_eq!(link.text().await.expect("text"), name);
+    let page = text_of(&browser).await;
+    assert!(page.contains("arabisk"), "the interpreter to order: {page}");
+
+    // The teacher opens the booking, reads the family's topics, and writes the notes (CON-6):
+    // a summary for the family, an internal note, a goal and an agreement for the home.
+    link.click().await.expect("open the booking");
+    let shown = browser
+        .wait()
+        .for_element(Locator::Id("guardian-topics"))
+        .await
+        .expect("the family's topics reach staff")
         .text()
         .await
         .expect("text");
-    assert_eq!(link, name);
+    assert_eq!(shown, topics);
+    let summary = "Hun trives og læser godt.";
+    let goal = "Invitere en ny legekammerat hjem.";
+    let agreement = "Spille brætspil med klassekammerater";
+    for (field, text) in [
+        ("summary", summary),
+        ("goals_social", goal),
+        ("internal_note", "Far nævnte økonomiske problemer."),
+        ("what_1", agreement),
+    ] {
+        browser
+            .find(Locator::Id(field))
+            .await
+            .expect("a notes field")
+            .send_keys(text)
+            .await
+            .expect("type");
+    }
+    browser
+        .find(Locator::Css("#owner_1 option[value='home']"))
+        .await
+        .expect("the home as owner")
+        .click()
+        .await
+        .expect("choose");
+    // A date field's typed form depends on the browser's locale; the picker sets the value.
+    let due = jiff::Zoned::now()
+        .date()
+        .checked_add(jiff::Span::new().days(60))
+        .expect("date")
+        .to_string();
+    browser
+        .execute(
+            "document.getElementById('due_1').value = arguments[0]; return true",
+            vec![serde_json::json!(due)],
+        )
+        .await
+        .expect("due date");
+    browser
+        .find(Locator::Id("share"))
+        .await
+        .expect("share box")
+        .click()
+        .await
+        .expect("share");
+    submit(&browser, &format!("{booking_path}/notes")).await;
+    browser
+        .wait()
+        .for_element(Locator::Id("shared-state"))
+        .await
+        .expect("the summary is shared");
     let page = text_of(&browser).await;
-    assert!(page.contains("arabisk"), "the interpreter to order: {page}");
+    assert!(page.contains(agreement), "the agreement is listed: {page}");
+
+    // The guardian reads the shared summary, the goal and the agreement, never the internal
+    // note, and acknowledges it.
+    browser.delete_all_cookies().await.expect("sign out");
+    sign_in(&browser, &app, "guardian1").await;
+    let booking_url = browser
+        .current_url()
+        .await
+        .expect("url")
+        .join(&booking_path)
+        .expect("url");
+    browser.goto(booking_url.as_str()).await.expect("open");
+    let shared = browser
+        .wait()
+        .for_element(Locator::Id("summary-shared"))
+        .await
+        .expect("the shared summary")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        shared.contains(summary) && shared.contains(goal),
+        "{shared}"
+    );
+    let page = text_of(&browser).await;
+    assert!(page.contains(agreement), "the agreement: {page}");
+    assert!(
+        !page.contains("økonomiske"),
+        "the internal note stays with staff"
+    );
+    submit(&browser, &format!("{booking_path}/acknowledge")).await;
+    browser
+        .wait()
+        .for_element(Locator::XPath(
+            "//*[@id='summary-shared']/following-sibling::p",
+        ))
+        .await
+        .expect("the acknowledgement");
+    assert!(
+        browser
+            .find(Locator::Css(&format!(
+                "form[action='{booking_path}/acknowledge']"
+            )))
+            .await
+            .is_err(),
+        "acknowledged once, the button is gone"
+    );
     browser.close().await.expect("close");
+}
+
+/// Presses the submit button of the form that posts to `action`, and waits for the page that
+/// answers it (elements of the old page would otherwise still be found).
+async fn submit(browser: &Client, action: &str) {
+    browser
+        .execute("window.beforeSubmit = true; return true", vec![])
+        .await
+        .expect("mark the page");
+    browser
+        .find(Locator::Css(&format!(
+            "form[action='{action}'] button[type='submit']"
+        )))
+        .await
+        .expect("the form's button")
+        .click()
+        .await
+        .expect("submit");
+    for _ in 0..200 {
+        let answered = browser
+            .execute(
+                "return document.readyState === 'complete' && window.beforeSubmit === undefined",
+                vec![],
+            )
+            .await;
+        if answered.is_ok_and(|v| v == serde_json::json!(true)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no page answered the form posting to {action}");
 }
 
 /// MSG-6: the demo's event of the first class asks for answers; a guardian opens the calendar,

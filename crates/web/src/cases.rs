@@ -2621,6 +2621,7 @@ pub async fn api_plan(
     Path(id): Path<String>,
     Json(req): Json<PlanEntryRequest>,
 ) -> Res<(StatusCode, Json<CaseCreated>)> {
+    viewer.require()?; // 401 before any word about the body
     crate::api::day_or_left_out("starts_on", req.starts_on.as_deref())?;
     let change = Change::Plan(RawPlan {
         contact_by: req.contact_by.map(|c| c.to_string()).unwrap_or_default(),
@@ -2667,6 +2668,7 @@ pub async fn api_contact(
     Path(id): Path<String>,
     Json(req): Json<ContactRequest>,
 ) -> Res<(StatusCode, Json<CaseCreated>)> {
+    viewer.require()?; // 401 before any word about the body
     crate::api::day_or_left_out("happened_on", req.happened_on.as_deref())?;
     let change = Change::Contact(RawContact {
         happened_on: req.happened_on.unwrap_or_default(),
