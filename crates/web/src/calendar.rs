@@ -5,6 +5,8 @@
 //! guardian shares, never protected details, as a page, CSV and vCard. The rules live in
 //! `skolebro_domain::calendar`, `contact_book` and `access`; this module wires them up.
 
+mod feed;
+
 use crate::moments::{instant, local_date, local_text, rfc3339};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -12,7 +14,6 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use icalendar::{Calendar, Component, EventLike, Property};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
@@ -1361,10 +1362,6 @@ async fn sharing_form(
 // ---------------------------------------------------------------------------------------------
 // The iCalendar feed (RFC 5545)
 
-fn ical_utc(ts: i64) -> String {
-    instant(ts).strftime("%Y%m%dT%H%M%SZ").to_string()
-}
-
 /// A person's calendar as iCalendar: events, conferences and homework, times in UTC. No notes,
 /// no names of other families, nothing protected or sensitive: the address is the only secret.
 async fn feed(State(state): State<AppState>, Path(raw): Path<String>) -> Res<Response> {
@@ -1416,59 +1413,45 @@ async fn feed(State(state): State<AppState>, Path(raw): Path<String>) -> Res<Res
         .homework_of(school_id, &classes, first, last)
         .await?;
     let tr = Tr::new(school.locale);
-    let mut cal = Calendar::new();
-    cal.name(&format!("skolebro · {}", school.name))
-        .timezone(school.time_zone.as_str());
-    let stamp = ical_utc(now);
-    for e in &events {
-        let mut ev = icalendar::Event::new();
-        ev.uid(&format!("event-{}@skolebro", e.id))
-            .add_property("DTSTAMP", stamp.as_str())
-            .add_property("DTSTART", ical_utc(e.starts_at))
-            .add_property("DTEND", ical_utc(e.ends_at))
-            .summary(&e.title);
-        if !e.place.is_empty() {
-            ev.location(&e.place);
-        }
-        if !e.description.is_empty() {
-            ev.description(&e.description);
-        }
-        cal.push(ev.done());
-    }
-    for c in &conferences {
-        cal.push(
-            icalendar::Event::new()
-                .uid(&format!("conference-{}@skolebro", c.booking_id))
-                .add_property("DTSTAMP", stamp.as_str())
-                .add_property("DTSTART", ical_utc(c.starts_at))
-                .add_property("DTEND", ical_utc(c.ends_at))
-                .summary(&c.title)
-                .done(),
-        );
-    }
-    for h in &homework {
-        let next = h.day.tomorrow().unwrap_or(h.day);
-        let mut start = Property::new("DTSTART", h.day.strftime("%Y%m%d").to_string());
-        start.add_parameter("VALUE", "DATE");
-        let mut end = Property::new("DTEND", next.strftime("%Y%m%d").to_string());
-        end.add_parameter("VALUE", "DATE");
-        cal.push(
-            icalendar::Event::new()
-                .uid(&format!("homework-{}@skolebro", h.id))
-                .add_property("DTSTAMP", stamp.as_str())
-                .append_property(start)
-                .append_property(end)
-                .summary(&format!(
-                    "{}: {} ({})",
-                    tr.t("calendar-homework"),
-                    h.subject,
-                    h.class_name
-                ))
-                .description(&h.body)
-                .done(),
-        );
-    }
-    let body = cal.done().to_string();
+    let events = events.iter().map(|e| feed::Entry {
+        uid: format!("event-{}@skolebro", e.id),
+        when: feed::When::Span {
+            starts_at: e.starts_at,
+            ends_at: e.ends_at,
+        },
+        summary: e.title.clone(),
+        location: e.place.clone(),
+        description: e.description.clone(),
+    });
+    let conferences = conferences.iter().map(|c| feed::Entry {
+        uid: format!("conference-{}@skolebro", c.booking_id),
+        when: feed::When::Span {
+            starts_at: c.starts_at,
+            ends_at: c.ends_at,
+        },
+        summary: c.title.clone(),
+        location: String::new(),
+        description: String::new(),
+    });
+    let homework = homework.iter().map(|h| feed::Entry {
+        uid: format!("homework-{}@skolebro", h.id),
+        when: feed::When::Day(h.day),
+        summary: format!(
+            "{}: {} ({})",
+            tr.t("calendar-homework"),
+            h.subject,
+            h.class_name
+        ),
+        location: String::new(),
+        description: h.body.clone(),
+    });
+    let entries: Vec<feed::Entry> = events.chain(conferences).chain(homework).collect();
+    let body = feed::write(
+        &format!("skolebro · {}", school.name),
+        &school.time_zone,
+        now,
+        &entries,
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),

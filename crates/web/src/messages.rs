@@ -1894,6 +1894,11 @@ pub async fn api_attach(
     let me = viewer.require()?;
     let thread = visible_thread(&state, me, &id).await?;
     upload.only_fields(&["body", "csrf"])?;
+    // The text is judged before the files, so a bad text is a 422 whatever came with it.
+    let body = api_text(
+        "body",
+        body_or_files(upload.get("body").unwrap_or_default(), true),
+    )?;
     if let Some(refusal) = upload.refusal {
         return Err(refusal.into_error());
     }
@@ -1902,10 +1907,6 @@ pub async fn api_attach(
             "file: attach at least one file".into(),
         ));
     }
-    let body = api_text(
-        "body",
-        body_or_files(upload.get("body").unwrap_or_default(), true),
-    )?;
     let names: Vec<(String, &'static str)> = upload
         .files
         .iter()

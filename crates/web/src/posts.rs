@@ -977,9 +977,8 @@ async fn add_photo(
             tr.t("posts-error-album"),
         )));
     }
-    if let Some(refusal) = upload.refusal {
-        return Ok(Err(upload_refusal(refusal, tr)));
-    }
+    // The caption and the tags are judged before the files, so a bad field is a 422 whatever
+    // came with it.
     let caption = upload.get("caption").unwrap_or_default().trim().to_owned();
     if caption.chars().count() > MAX_CAPTION_CHARS || caption.chars().any(char::is_control) {
         return Ok(Err(Refusal::new(
@@ -1005,6 +1004,9 @@ async fn add_photo(
                 )))
             }
         }
+    }
+    if let Some(refusal) = upload.refusal {
+        return Ok(Err(upload_refusal(refusal, tr)));
     }
     let files = upload.files;
     if files.len() != 1 {
