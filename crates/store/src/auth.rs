@@ -10,6 +10,7 @@ use skolebro_domain::auth::{throttle, Throttle, SESSION_IDLE_SECS, THROTTLE_WIND
 use skolebro_domain::{PersonId, SchoolId};
 use sqlx::Row;
 
+use crate::people::{Me, School};
 use crate::{now, Result, Store, StoreError};
 
 /// Hashes a password with argon2id (its default parameters). CPU-heavy: call from a blocking
@@ -176,12 +177,15 @@ impl SessionKind {
     }
 }
 
-/// A live session.
+/// A live session, with the school and the person it belongs to (every signed-in request
+/// needs all three, so they come in one statement).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub person_id: PersonId,
     pub school_id: SchoolId,
     pub csrf_token: String,
+    pub school: School,
+    pub me: Me,
 }
 
 impl Store {
@@ -282,8 +286,15 @@ impl Store {
     /// The live session a token belongs to, if any.
     pub async fn session(&self, token: &str, kind: SessionKind) -> Result<Option<Session>> {
         let row = sqlx::query(
-            "SELECT person_id, school_id, csrf_token, expires_at FROM session \
-             WHERE token_hash = $1 AND kind = $2 AND expires_at > $3",
+            "SELECT s.person_id, s.school_id, s.csrf_token, s.expires_at, \
+                    sc.name AS school_name, sc.country AS school_country, \
+                    sc.time_zone AS school_time_zone, sc.locale AS school_locale, \
+                    p.id, p.given_name, p.family_name, p.language, a.username \
+             FROM session s \
+             JOIN school sc ON sc.id = s.school_id \
+             JOIN person p ON p.id = s.person_id \
+             LEFT JOIN account a ON a.person_id = p.id \
+             WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3",
         )
         .bind(token_hash(token))
         .bind(kind.as_str())
@@ -301,6 +312,8 @@ impl Store {
             person_id: PersonId(row.try_get("person_id")?),
             school_id: SchoolId(row.try_get("school_id")?),
             csrf_token: row.try_get("csrf_token")?,
+            school: School::from_row(&row, "school_")?,
+            me: Me::from_row(&row)?,
         };
         // Extend an idle session at most once an hour, so reads stay reads.
         let expires_at: i64 = row.try_get("expires_at")?;

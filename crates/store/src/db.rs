@@ -255,8 +255,12 @@ impl Store {
         let store = match backend {
             Backend::Sqlite => {
                 // The writer connects first so that WAL mode is on before any reader opens.
+                // A file has no connection to lose: no ping before each use. (On SQLite every
+                // statement is a hand-over to the connection's own thread, and a ping is one
+                // more; it doubled the hand-overs of a one-statement request.)
                 let write = AnyPoolOptions::new()
                     .max_connections(1)
+                    .test_before_acquire(false)
                     .before_acquire(|conn, _| Box::pin(async move { Ok(settled(conn)) }))
                     .after_connect(|conn, _| {
                         Box::pin(async move {
@@ -274,6 +278,7 @@ impl Store {
                 write.acquire().await?;
                 let read = AnyPoolOptions::new()
                     .max_connections(8)
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(

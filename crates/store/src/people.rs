@@ -22,6 +22,36 @@ pub struct School {
     pub locale: Lang,
 }
 
+impl School {
+    /// From a row with the school's columns, each name after `prefix` (`id`, `name`, `country`,
+    /// `time_zone`, `locale`).
+    pub(crate) fn from_row(row: &AnyRow, prefix: &str) -> Result<Self> {
+        let col = |c: &str| format!("{prefix}{c}");
+        Ok(School {
+            id: SchoolId(row.try_get(col("id").as_str())?),
+            name: row.try_get(col("name").as_str())?,
+            country: parse(row.try_get(col("country").as_str())?)?,
+            time_zone: row.try_get(col("time_zone").as_str())?,
+            locale: parse(row.try_get(col("locale").as_str())?)?,
+        })
+    }
+}
+
+impl Me {
+    /// From a row with the person's columns (`id`, `given_name`, `family_name`, `language`) and
+    /// the account's `username`.
+    pub(crate) fn from_row(row: &AnyRow) -> Result<Self> {
+        Ok(Me {
+            person: PersonName::from_row(row, "")?,
+            username: row.try_get("username")?,
+            language: row
+                .try_get::<Option<String>, _>("language")?
+                .map(parse)
+                .transpose()?,
+        })
+    }
+}
+
 /// A person's name, enough to list them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonName {
@@ -175,13 +205,7 @@ impl Store {
                 .fetch_optional(self.reader())
                 .await?
                 .ok_or(StoreError::NotFound)?;
-        Ok(School {
-            id: SchoolId(row.try_get("id")?),
-            name: row.try_get("name")?,
-            country: parse(row.try_get("country")?)?,
-            time_zone: row.try_get("time_zone")?,
-            locale: parse(row.try_get("locale")?)?,
-        })
+        School::from_row(&row, "")
     }
 
     /// The first school, for pages shown before anyone signs in.
@@ -273,14 +297,7 @@ impl Store {
         .fetch_optional(self.reader())
         .await?
         .ok_or(StoreError::NotFound)?;
-        Ok(Me {
-            person: PersonName::from_row(&row, "")?,
-            username: row.try_get("username")?,
-            language: row
-                .try_get::<Option<String>, _>("language")?
-                .map(parse)
-                .transpose()?,
-        })
+        Me::from_row(&row)
     }
 
     pub async fn set_language(&self, person_id: PersonId, lang: Option<Lang>) -> Result<()> {

@@ -179,13 +179,12 @@ async fn load_viewer(
     };
     let mut signed_in = None;
     if let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 128) {
+        // Two statements: the session with its school and person, then the person's links.
         if let Some(session) = state.store.session(&token, kind).await? {
-            let school = state.store.school(session.school_id).await?;
             let actor = state
                 .store
                 .actor(session.person_id, session.school_id)
                 .await?;
-            let me = state.store.me(session.person_id).await?;
             let unread = if api {
                 0
             } else {
@@ -194,8 +193,8 @@ async fn load_viewer(
             signed_in = Some(SignedIn {
                 unread,
                 actor,
-                me,
-                school,
+                me: session.me,
+                school: session.school,
                 token,
                 kind,
                 csrf: session.csrf_token,
@@ -220,6 +219,8 @@ async fn load_viewer(
     );
     let (anon_csrf, anon_csrf_is_new) = match jar.get(CSRF_COOKIE) {
         Some(c) if !c.value().is_empty() => (c.value().to_owned(), false),
+        // The API sets no cookie and checks no form token: nothing to draw.
+        _ if api => (String::new(), true),
         _ => (random_token(), true),
     };
     let secure = state.config.secure_cookies
