@@ -789,6 +789,21 @@ async fn photos_respect_each_familys_consent(app: TestApp) {
         422
     );
     assert_eq!(upload(teacher.clone(), "x".into(), png("a.png")).await, 422);
+    // The fields are judged before the files: a tag out of range with six files is a 422 about
+    // the tag, not a 413 about the files.
+    let mut six = reqwest::multipart::Form::new().text("tag", "-9223372036854775809");
+    for n in 0..6 {
+        six = six.part("photo", png(&format!("{n}.png")));
+    }
+    let response = app
+        .client()
+        .post(app.url(&format!("/api/v1/classes/{class}/photos")))
+        .bearer_auth(&teacher)
+        .multipart(six)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(response.status(), 422);
     let pdf = reqwest::multipart::Part::bytes(b"%PDF-1.4 x".to_vec()).file_name("a.pdf");
     assert_eq!(upload(teacher.clone(), pupil1.to_string(), pdf).await, 415);
     assert_eq!(

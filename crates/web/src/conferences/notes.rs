@@ -1,4 +1,5 @@
-//! Notes of a conference (CON-6): the shared summary, the internal note, goals and agreements.
+//! Notes of a conference (CON-6): the shared summary, the internal note, goals and agreements,
+//! and the family's acknowledgement of the summary.
 
 use super::*;
 
@@ -147,4 +148,23 @@ pub(super) async fn write_notes(
         );
     }
     Ok(Ok(ids))
+}
+
+pub(super) async fn acknowledge(
+    state: &AppState,
+    viewer: &Viewer,
+    me: &SignedIn,
+    conf: &Conf,
+) -> Res<()> {
+    match state
+        .store
+        .acknowledge_notes(me.actor.school_id, conf.booking.id, me.actor.person_id)
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(StoreError::Conflict(_)) => Err(WebError::Conflict(
+            viewer.tr.t("conferences-error-not-shared"),
+        )),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -871,3 +871,72 @@ pub(super) async fn preparation_form(
         Err(r) => render_booking(&state, &viewer, me, &conf, Some(r)).await,
     }
 }
+
+pub(super) async fn notes_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(raw): Path<String>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Res<Response> {
+    let me = viewer.require()?;
+    let conf = booking_by_id(&state, &viewer, me, &raw, Action::ConductConference).await?;
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.to_owned())
+    };
+    let mut agreements = Vec::new();
+    for n in 1..=3 {
+        let a = AgreementRequest {
+            owner: get(&format!("owner_{n}")).unwrap_or_default(),
+            what: get(&format!("what_{n}")).unwrap_or_default(),
+            due: get(&format!("due_{n}")).unwrap_or_default(),
+        };
+        if !a.what.trim().is_empty() || !a.due.trim().is_empty() {
+            agreements.push(a);
+        }
+    }
+    let req = NotesRequest {
+        academic: get("academic"),
+        wellbeing: get("wellbeing"),
+        social: get("social"),
+        goals_academic: get("goals_academic"),
+        goals_social: get("goals_social"),
+        summary: get("summary"),
+        internal_note: get("internal_note"),
+        share: get("share").is_some(),
+        agreements,
+    };
+    match write_notes(&state, me, &viewer.tr, &conf, &req).await? {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/conferences/bookings/{}?saved=1",
+            conf.booking.id
+        ))
+        .into_response()),
+        Err(r) => render_booking(&state, &viewer, me, &conf, Some(r)).await,
+    }
+}
+
+pub(super) async fn acknowledge_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(raw): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Res<Response> {
+    let me = viewer.require()?;
+    let conf = booking_by_id(&state, &viewer, me, &raw, Action::AcknowledgeSummary).await?;
+    acknowledge(&state, &viewer, me, &conf).await?;
+    Ok(Redirect::to(&format!("/conferences/bookings/{}", conf.booking.id)).into_response())
+}
+
+pub(super) async fn done_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(raw): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Res<Response> {
+    let me = viewer.require()?;
+    let a = mark_done(&state, &viewer, me, &raw).await?;
+    Ok(Redirect::to(&format!("/conferences/bookings/{}", a.booking_id)).into_response())
+}
