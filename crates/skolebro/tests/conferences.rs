@@ -1675,6 +1675,30 @@ async fn two_households_book_apart_when_the_round_allows_it(app: TestApp) {
         "{open}"
     );
 
+    // Each household's calendar feed carries its own conference, not the other's.
+    for (token, own, other) in [(&a, booking_a, booking_b), (&b, booking_b, booking_a)] {
+        let (_, me) = get(&app, token, "/api/v1/me").await;
+        let url = me["calendar_feed_url"].as_str().expect("feed url");
+        let path = &url[url.find("/calendar/feed/").expect("feed path")..];
+        let feed = app
+            .client()
+            .get(app.url(path))
+            .send()
+            .await
+            .expect("feed")
+            .text()
+            .await
+            .expect("ics");
+        assert!(
+            feed.contains(&format!("conference-{own}@skolebro")),
+            "{feed}"
+        );
+        assert!(
+            !feed.contains(&format!("conference-{other}@skolebro")),
+            "{feed}"
+        );
+    }
+
     // Moving one household's conference leaves the other's where it is.
     let (status, moved) = book(&app, &a, slots[2], pupil, json!({})).await;
     assert_eq!(status, 200, "{moved}");

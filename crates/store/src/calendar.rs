@@ -82,6 +82,12 @@ pub struct ConferenceTime {
     pub title: String,
     pub starts_at: i64,
     pub ends_at: i64,
+    /// What `access` decides on: whose conference, in which class's round, the household in
+    /// a round booked apart (0: the whole family), and whether the reader takes part.
+    pub pupil_id: PersonId,
+    pub class_id: ClassId,
+    pub household: i64,
+    pub taking_part: bool,
 }
 
 /// A guardian in a class's contact book, with their stored details (filtered by the caller with
@@ -511,8 +517,10 @@ impl Store {
             .collect()
     }
 
-    /// The conferences in a person's calendar from `from` to `to`: their children's, those of
-    /// the classes they teach, and those of rounds they take part in.
+    /// The conferences that may be in a person's calendar from `from` to `to`: their
+    /// children's, those of the classes they teach, and those of rounds they take part in.
+    /// Which of them the person sees (a round booked apart shows a guardian only their own
+    /// household's) is `access`'s to say, from the facts each carries.
     pub async fn conference_times(
         &self,
         school_id: SchoolId,
@@ -528,11 +536,8 @@ impl Store {
         let mut branches = Vec::new();
         if !pupils.is_empty() {
             branches.push(format!(
-                // A round booked apart: only the guardian's own household's conference.
                 "SELECT b2.id FROM conference_booking b2 WHERE b2.school_id = $1 \
-                 AND b2.pupil_id IN ({}) AND (b2.household = 0 OR b2.household = \
-                 (SELECT g.household FROM guardianship g \
-                  WHERE g.guardian_id = $4 AND g.pupil_id = b2.pupil_id))",
+                 AND b2.pupil_id IN ({})",
                 placeholders(next, pupils.len())
             ));
             next += pupils.len();
@@ -552,7 +557,11 @@ impl Store {
              WHERE s3.round_id IN ({rounds}) AND s3.starts_at >= $2 AND s3.starts_at < $3"
         ));
         let sql = format!(
-            "SELECT b.id, r.title, s.starts_at, s.ends_at FROM conference_booking b \
+            "SELECT b.id, r.title, s.starts_at, s.ends_at, b.pupil_id, r.class_id, b.household, \
+                    CASE WHEN EXISTS (SELECT 1 FROM conference_round_staff rs \
+                      WHERE rs.round_id = r.id AND rs.person_id = $4) THEN 1 ELSE 0 END \
+                      AS taking_part \
+             FROM conference_booking b \
              JOIN conference_slot s ON s.id = b.slot_id \
              JOIN conference_round r ON r.id = b.round_id \
              WHERE b.id IN ({}) AND s.starts_at >= $2 AND s.starts_at < $3 \
@@ -579,6 +588,10 @@ impl Store {
                     title: r.try_get("title")?,
                     starts_at: r.try_get("starts_at")?,
                     ends_at: r.try_get("ends_at")?,
+                    pupil_id: PersonId(r.try_get("pupil_id")?),
+                    class_id: ClassId(r.try_get("class_id")?),
+                    household: r.try_get("household")?,
+                    taking_part: r.try_get::<i64, _>("taking_part")? != 0,
                 })
             })
             .collect()

@@ -22,8 +22,8 @@ use skolebro_domain::calendar::{
     self as rules, Audience, EventProblem, EventTimes, HomeworkProblem, RsvpAnswer, RsvpProblem,
 };
 use skolebro_domain::contact_book::{self as book, Sharing};
-use skolebro_domain::{may, Action, ClassId, Resource, Role};
-use skolebro_store::calendar::{Event, Homework, NewEvent};
+use skolebro_domain::{may, Action, Actor, ClassId, Resource, Role};
+use skolebro_store::calendar::{ConferenceTime, Event, Homework, NewEvent};
 use skolebro_store::people::ClassSummary;
 use utoipa::{IntoParams, ToSchema};
 
@@ -531,22 +531,7 @@ async fn calendar_page(
         .store
         .homework_of(me.actor.school_id, &classes, first, last)
         .await?;
-    let taught: Vec<ClassId> = if me.actor.has(Role::Staff) {
-        me.actor.teaches.iter().map(|l| l.class_id).collect()
-    } else {
-        Vec::new()
-    };
-    let conferences = state
-        .store
-        .conference_times(
-            me.actor.school_id,
-            me.actor.person_id,
-            &rules::calendar_children(&me.actor),
-            &taught,
-            from,
-            to,
-        )
-        .await?;
+    let conferences = conferences_of(&state, &me.actor, from, to).await?;
     let mut cells: Vec<Vec<DayCell>> = Vec::new();
     for week in &weeks {
         let mut row = Vec::new();
@@ -1362,6 +1347,48 @@ async fn sharing_form(
 // ---------------------------------------------------------------------------------------------
 // The iCalendar feed (RFC 5545)
 
+/// The conferences in a person's calendar (page and feed) from `from` to `to`: the store's
+/// candidates, of which `access` keeps those the person may see.
+async fn conferences_of(
+    state: &AppState,
+    actor: &Actor,
+    from: i64,
+    to: i64,
+) -> Res<Vec<ConferenceTime>> {
+    let taught: Vec<ClassId> = if actor.has(Role::Staff) {
+        actor.teaches.iter().map(|l| l.class_id).collect()
+    } else {
+        Vec::new()
+    };
+    let candidates = state
+        .store
+        .conference_times(
+            actor.school_id,
+            actor.person_id,
+            &rules::calendar_children(actor),
+            &taught,
+            from,
+            to,
+        )
+        .await?;
+    Ok(candidates
+        .into_iter()
+        .filter(|c| {
+            may(
+                actor,
+                Action::ViewConference,
+                &Resource::Conference {
+                    school_id: actor.school_id,
+                    pupil_id: c.pupil_id,
+                    class_id: c.class_id,
+                    taking_part: c.taking_part,
+                    household: (c.household > 0).then_some(c.household),
+                },
+            )
+        })
+        .collect())
+}
+
 /// A person's calendar as iCalendar: events, conferences and homework, times in UTC. No notes,
 /// no names of other families, nothing protected or sensitive: the address is the only secret.
 async fn feed(State(state): State<AppState>, Path(raw): Path<String>) -> Res<Response> {
@@ -1385,22 +1412,7 @@ async fn feed(State(state): State<AppState>, Path(raw): Path<String>) -> Res<Res
         .store
         .events_for(school_id, person, &classes, from, to, 1000)
         .await?;
-    let taught: Vec<ClassId> = if actor.has(Role::Staff) {
-        actor.teaches.iter().map(|l| l.class_id).collect()
-    } else {
-        Vec::new()
-    };
-    let conferences = state
-        .store
-        .conference_times(
-            school_id,
-            person,
-            &rules::calendar_children(&actor),
-            &taught,
-            from,
-            to,
-        )
-        .await?;
+    let conferences = conferences_of(&state, &actor, from, to).await?;
     let today = rules::today(instant(now), &tz);
     let first = today
         .checked_sub(jiff::Span::new().days(30))
