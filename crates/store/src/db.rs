@@ -135,6 +135,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "conference_offered_slots",
         include_str!("../migrations/sqlite/0016_conference_offered_slots.sql"),
     ),
+    (
+        17,
+        "thread_participant_unread",
+        include_str!("../migrations/sqlite/0017_thread_participant_unread.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -216,6 +221,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         16,
         "conference_offered_slots",
         include_str!("../migrations/postgres/0016_conference_offered_slots.sql"),
+    ),
+    (
+        17,
+        "thread_participant_unread",
+        include_str!("../migrations/postgres/0017_thread_participant_unread.sql"),
     ),
 ];
 
