@@ -186,6 +186,8 @@ pub struct Session {
     pub csrf_token: String,
     pub school: School,
     pub me: Me,
+    /// The person's unread conversations (`Store::unread_threads`), for the pages' badge.
+    pub unread: i64,
 }
 
 impl Store {
@@ -289,7 +291,9 @@ impl Store {
             "SELECT s.person_id, s.school_id, s.csrf_token, s.expires_at, \
                     sc.name AS school_name, sc.country AS school_country, \
                     sc.time_zone AS school_time_zone, sc.locale AS school_locale, \
-                    p.id, p.given_name, p.family_name, p.language, a.username \
+                    p.id, p.given_name, p.family_name, p.language, a.username, \
+                    (SELECT COUNT(*) FROM thread_participant tp \
+                      WHERE tp.person_id = s.person_id AND tp.unread > 0) AS unread \
              FROM session s \
              JOIN school sc ON sc.id = s.school_id \
              JOIN person p ON p.id = s.person_id \
@@ -314,6 +318,7 @@ impl Store {
             csrf_token: row.try_get("csrf_token")?,
             school: School::from_row(&row, "school_")?,
             me: Me::from_row(&row)?,
+            unread: row.try_get("unread")?,
         };
         // Extend an idle session at most once an hour, so reads stay reads.
         let expires_at: i64 = row.try_get("expires_at")?;

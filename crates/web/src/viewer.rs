@@ -179,17 +179,14 @@ async fn load_viewer(
     };
     let mut signed_in = None;
     if let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 128) {
-        // Two statements: the session with its school and person, then the person's links.
+        // Two statements: the session with its school, person and unread count, then the
+        // person's links.
         if let Some(session) = state.store.session(&token, kind).await? {
             let actor = state
                 .store
                 .actor(session.person_id, session.school_id)
                 .await?;
-            let unread = if api {
-                0
-            } else {
-                state.store.unread_threads(session.person_id).await?
-            };
+            let unread = if api { 0 } else { session.unread };
             signed_in = Some(SignedIn {
                 unread,
                 actor,
