@@ -2,7 +2,7 @@
 //! (messages, absence reports, conference bookings) from clients that record every write the
 //! server acknowledged (2xx), the server killed with SIGKILL at random moments, restarted, and
 //! every acknowledged write checked to be there, intact. At least 50 kills in a row, on SQLite
-//! and on PostgreSQL. And a full disk: SQLite on a 2 MB tmpfs answers 507 when the disk is full,
+//! and on PostgreSQL. And a full disk: SQLite on a 4 MB tmpfs answers 507 when the disk is full,
 //! not a panic or a hang, and after space is freed the database passes `PRAGMA integrity_check`
 //! with every acknowledged write intact.
 //!
@@ -643,7 +643,7 @@ async fn a_full_disk_answers_507_and_loses_nothing() {
     let outer = tempfile::tempdir().expect("dir");
     let dir = outer.path().join("small");
     std::fs::create_dir(&dir).expect("mount point");
-    if let Err(e) = mount_tmpfs(&dir, "2m") {
+    if let Err(e) = mount_tmpfs(&dir, "4m") {
         eprintln!("skipped: the full-disk test needs `mount -t tmpfs` (run as root): {e}");
         return;
     }
