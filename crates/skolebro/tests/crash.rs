@@ -126,6 +126,15 @@ async fn start(target: &Target) -> Server {
     Server { child, url }
 }
 
+/// A server the test has not killed itself (it failed, or it ended) goes with the test: a
+/// panicking test otherwise left `skolebro demo` running on its tmpfs.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Server {
     /// SIGKILL: no shutdown, no flushing, no goodbye.
     fn kill(mut self) {

@@ -181,12 +181,13 @@ impl SessionKind {
 /// needs all three, so they come in one statement).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
-    pub person_id: PersonId,
-    pub school_id: SchoolId,
     pub csrf_token: String,
+    /// The school signed in to (`school.id`).
     pub school: School,
+    /// The person signed in (`me.person.id`).
     pub me: Me,
-    /// The person's unread conversations (`Store::unread_threads`), for the pages' badge.
+    /// A web session: the person's unread conversations (`Store::unread_threads`), for the
+    /// pages' badge. An API session: 0 (no page shows it, so it is not counted).
     pub unread: i64,
 }
 
@@ -288,12 +289,12 @@ impl Store {
     /// The live session a token belongs to, if any.
     pub async fn session(&self, token: &str, kind: SessionKind) -> Result<Option<Session>> {
         let row = sqlx::query(
-            "SELECT s.person_id, s.school_id, s.csrf_token, s.expires_at, \
+            "SELECT s.school_id, s.csrf_token, s.expires_at, \
                     sc.name AS school_name, sc.country AS school_country, \
                     sc.time_zone AS school_time_zone, sc.locale AS school_locale, \
                     p.id, p.given_name, p.family_name, p.language, a.username, \
-                    (SELECT COUNT(*) FROM thread_participant tp \
-                      WHERE tp.person_id = s.person_id AND tp.unread > 0) AS unread \
+                    CASE WHEN s.kind = 'web' THEN (SELECT COUNT(*) FROM thread_participant tp \
+                      WHERE tp.person_id = s.person_id AND tp.unread > 0) ELSE 0 END AS unread \
              FROM session s \
              JOIN school sc ON sc.id = s.school_id \
              JOIN person p ON p.id = s.person_id \
@@ -313,8 +314,6 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let session = Session {
-            person_id: PersonId(row.try_get("person_id")?),
-            school_id: SchoolId(row.try_get("school_id")?),
             csrf_token: row.try_get("csrf_token")?,
             school: School::from_row(&row, "school_")?,
             me: Me::from_row(&row)?,

@@ -184,11 +184,10 @@ async fn load_viewer(
         if let Some(session) = state.store.session(&token, kind).await? {
             let actor = state
                 .store
-                .actor(session.person_id, session.school_id)
+                .actor(session.me.person.id, session.school.id)
                 .await?;
-            let unread = if api { 0 } else { session.unread };
             signed_in = Some(SignedIn {
-                unread,
+                unread: session.unread,
                 actor,
                 me: session.me,
                 school: session.school,
