@@ -11,7 +11,8 @@ use jiff::civil::{Date, Weekday};
 use serde_json::{json, Value};
 
 fn school_today() -> jiff::Zoned {
-    jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz"))
+    skolebro_store::clock::now_in(&jiff::tz::TimeZone::system())
+        .with_time_zone(jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz"))
 }
 
 /// The next working day after today: a day a guardian may always report for.

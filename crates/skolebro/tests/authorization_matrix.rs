@@ -2119,6 +2119,10 @@ struct Cast {
     conferences: ConferenceCast,
     posts: PostCast,
     meetings: MeetingCast,
+    /// The school days from tomorrow to the end of the school year, and how many of them
+    /// requests have taken (see `fresh_day`).
+    school_days: Vec<jiff::civil::Date>,
+    days_taken: std::sync::atomic::AtomicUsize,
 }
 
 async fn cast(app: &TestApp) -> Cast {
@@ -2227,7 +2231,7 @@ async fn cast(app: &TestApp) -> Cast {
     let attached: Value = response.json().await.expect("json");
     // Cases: a crisis case and an absence case (to close) opened by the subject teacher, who
     // coordinates them, and a bullying concern raised by the custodial guardian.
-    let today = jiff::Zoned::now()
+    let today = skolebro_store::clock::now_in(&jiff::tz::TimeZone::system())
         .with_time_zone(jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz"))
         .date();
     let checklist: Vec<String> = skolebro_domain::cases::default_checklist(
@@ -2286,6 +2290,8 @@ async fn cast(app: &TestApp) -> Cast {
         .expect("concern");
     let usernames_for_posts = usernames[&ContactTeacher].clone();
     Cast {
+        school_days: school_days_ahead(app, school).await,
+        days_taken: Default::default(),
         usernames,
         browsers: Default::default(),
         tokens: Default::default(),
@@ -2422,8 +2428,9 @@ fn path_of(pattern: &str, cast: &Cast) -> String {
 }
 
 /// Makes one request as `who`; returns the status and, for redirects, where to.
-/// A form value or JSON body with its placeholders filled in.
-fn fill(template: &str, cast: &Cast) -> String {
+/// A form value or JSON body with its placeholders filled in; `effect` says whether the request
+/// is one that will change something (see `fresh_day`).
+fn fill(template: &str, cast: &Cast, effect: bool) -> String {
     let mut out = template.replace("{teacher}", &cast.teacher_id.to_string());
     out = out.replace("{class}", &cast.class_id.to_string());
     out = out
@@ -2431,20 +2438,59 @@ fn fill(template: &str, cast: &Cast) -> String {
         .replace("{freeslot}", &cast.conferences.slot_b.to_string())
         .replace("{guardian}", &cast.meetings.guardian.to_string());
     if out.contains("{freshday}") {
-        out = out.replace("{freshday}", &fresh_day());
+        out = out.replace("{freshday}", &fresh_day(cast, effect).to_string());
     }
     out
 }
 
-/// A school day of its own for each request that reports absence, so that one role's report
-/// does not meet another's.
-fn fresh_day() -> String {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let today = jiff::Zoned::now()
-        .with_time_zone(jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz"))
-        .date();
-    skolebro_domain::calendar::add_working_days(today, n, &Default::default()).to_string()
+/// A school day for a request that reports absence or plans a conference day. Requests that
+/// will take effect get a day of their own, so that one role's report does not meet another's;
+/// refused requests all share the first. Days come from this cast (one per database run), skip
+/// weekends and the school's holidays and stay inside the school year, so the matrix runs the
+/// same whatever the date (`.ci/run` runs it on awkward days through `SKOLEBRO_CLOCK`).
+fn fresh_day(cast: &Cast, effect: bool) -> jiff::civil::Date {
+    let days = &cast.school_days;
+    assert!(!days.is_empty(), "no school days left in this school year");
+    if !effect {
+        return days[0];
+    }
+    let n = cast
+        .days_taken
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        n < days.len(),
+        "the matrix needs more school days than are left in the school year ({})",
+        days.len()
+    );
+    days[n]
+}
+
+/// Today at the school (the product's clock, the school's zone).
+fn school_today() -> jiff::civil::Date {
+    skolebro_store::clock::today(&jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz"))
+}
+
+/// The school days from tomorrow to the end of the current school year.
+async fn school_days_ahead(
+    app: &TestApp,
+    school: skolebro_domain::SchoolId,
+) -> Vec<jiff::civil::Date> {
+    let today = school_today();
+    let (_, year_end) = skolebro_domain::calendar::school_year(today);
+    let holidays = app
+        .store
+        .holidays(school, today, year_end)
+        .await
+        .expect("holidays");
+    let mut days = Vec::new();
+    let mut day = today.tomorrow().expect("tomorrow");
+    while day <= year_end {
+        if skolebro_domain::calendar::is_working_day(day) && !holidays.contains(&day) {
+            days.push(day);
+        }
+        day = day.tomorrow().expect("tomorrow");
+    }
+    days
 }
 
 /// A fresh absence report of the pupil under test (leave, for the decision route), made by the
@@ -2458,10 +2504,7 @@ async fn fresh_report(app: &TestApp, cast: &Cast, leave: bool) -> i64 {
         .expect("school")
         .expect("one")
         .id;
-    let today = jiff::Zoned::now()
-        .with_time_zone(jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz"))
-        .date();
-    let mut day = today.yesterday().expect("yesterday");
+    let mut day = school_today().yesterday().expect("yesterday");
     while !skolebro_domain::calendar::is_working_day(day) {
         day = day.yesterday().expect("yesterday");
     }
@@ -2488,6 +2531,7 @@ async fn fresh_report(app: &TestApp, cast: &Cast, leave: bool) -> i64 {
 }
 
 async fn request(app: &TestApp, cast: &Cast, route: &Route, who: Who) -> (u16, String) {
+    let effect = route.allowed.contains(&who);
     let path = resolved_path(app, cast, route).await;
     let username = cast.usernames.get(&who);
     let method: reqwest::Method = route.method.parse().expect("method");
@@ -2533,7 +2577,11 @@ async fn request(app: &TestApp, cast: &Cast, route: &Route, who: Who) -> (u16, S
                     .await
                     .expect("body");
                 let mut form = vec![("csrf".to_owned(), common::csrf_of(&html))];
-                form.extend(fields.iter().map(|(k, v)| (k.to_string(), fill(v, cast))));
+                form.extend(
+                    fields
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), fill(v, cast, effect))),
+                );
                 req = req.form(&form);
             }
             req.send().await.expect("request")
@@ -2557,7 +2605,7 @@ async fn request(app: &TestApp, cast: &Cast, route: &Route, who: Who) -> (u16, S
                 req = req.bearer_auth(token);
             }
             if let Kind::Json(body) = route.kind {
-                let body = fill(body, cast);
+                let body = fill(body, cast, effect);
                 req = req.header("content-type", "application/json").body(body);
             } else if let Kind::Upload = route.kind {
                 req = req.multipart(upload_form());
@@ -2696,7 +2744,7 @@ async fn conference_cast(
 ) -> ConferenceCast {
     use skolebro_domain::conferences::{self as rules, DayWindow, SlotPlan};
     let tz = jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz");
-    let day = jiff::Zoned::now()
+    let day = skolebro_store::clock::now_in(&jiff::tz::TimeZone::system())
         .with_time_zone(tz.clone())
         .date()
         .checked_add(jiff::Span::new().days(14))
@@ -2973,7 +3021,7 @@ async fn calendar_path(app: &TestApp, cast: &Cast, path: &str) -> String {
             school,
             skolebro_domain::PersonId(cast.teacher_id),
             &[skolebro_domain::ClassId(cast.class_id)],
-            jiff::Timestamp::now().as_second(),
+            skolebro_store::clock::now().as_second(),
             1,
         )
         .await
@@ -3065,7 +3113,7 @@ async fn forms_without_csrf_token_are_refused(app: TestApp) {
             let method: reqwest::Method = route.method.parse().expect("method");
             let form: Vec<(String, String)> = fields
                 .iter()
-                .map(|(k, v)| (k.to_string(), fill(v, &cast)))
+                .map(|(k, v)| (k.to_string(), fill(v, &cast, false)))
                 .collect();
             let mut wrong = form.clone();
             wrong.push(("csrf".into(), "not-the-token".into()));

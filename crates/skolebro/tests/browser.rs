@@ -409,7 +409,9 @@ async fn guardian_reports_illness_and_the_teacher_sees_it_in_the_register(app: T
     // The report is for the next working day, which a guardian may always report for: the
     // register below is opened for that day by the teacher's own date choice.
     let tz = jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz");
-    let today = jiff::Zoned::now().with_time_zone(tz).date();
+    let today = skolebro_store::clock::now_in(&jiff::tz::TimeZone::system())
+        .with_time_zone(tz)
+        .date();
     let day = skolebro_domain::calendar::add_working_days(today, 1, &Default::default());
     browser
         .execute(
@@ -654,7 +656,7 @@ async fn guardian_books_a_conference_and_the_teacher_sees_it(app: TestApp) {
         .await
         .expect("choose");
     // A date field's typed form depends on the browser's locale; the picker sets the value.
-    let due = jiff::Zoned::now()
+    let due = skolebro_store::clock::now_in(&jiff::tz::TimeZone::system())
         .date()
         .checked_add(jiff::Span::new().days(60))
         .expect("date")
@@ -790,7 +792,7 @@ async fn guardian_answers_an_event_and_sees_it_in_the_calendar(app: TestApp) {
             school,
             app.id_of("guardian1").await,
             &[class],
-            jiff::Timestamp::now().as_second(),
+            skolebro_store::clock::now().as_second(),
             1,
         )
         .await

@@ -25,7 +25,7 @@ async fn school(app: &TestApp) -> SchoolId {
 /// The instant `days` from now at `hour`:00 in Copenhagen, as RFC 3339.
 fn at(days: i64, hour: i8) -> String {
     let tz = jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz");
-    let day = jiff::Zoned::now()
+    let day = skolebro_store::clock::now_in(&jiff::tz::TimeZone::system())
         .with_time_zone(tz.clone())
         .date()
         .checked_add(jiff::Span::new().days(days))
@@ -38,7 +38,7 @@ fn at(days: i64, hour: i8) -> String {
 }
 
 fn today() -> jiff::civil::Date {
-    jiff::Zoned::now()
+    skolebro_store::clock::now_in(&jiff::tz::TimeZone::system())
         .with_time_zone(jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz"))
         .date()
 }
@@ -512,7 +512,7 @@ async fn the_calendar_page_shows_events_conferences_and_homework(app: TestApp) {
             school,
             app.id_of(&first.guardian).await,
             &[ClassId(first.id)],
-            jiff::Timestamp::now().as_second(),
+            skolebro_store::clock::now().as_second(),
             2,
         )
         .await
@@ -887,7 +887,7 @@ async fn reminders_wait_for_the_notification_worker(app: TestApp) {
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["reminder_at"], at(-1, 9));
     let id = created["id"].as_i64().expect("id");
-    let now = jiff::Timestamp::now().as_second();
+    let now = skolebro_store::clock::now().as_second();
     let due = app.store.due_event_reminders(now, 10).await.expect("due");
     assert_eq!(due.iter().map(|e| e.id).collect::<Vec<_>>(), vec![id]);
     let announced = app

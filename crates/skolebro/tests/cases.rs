@@ -50,7 +50,7 @@ async fn form(
 
 fn today() -> Date {
     let tz = jiff::tz::TimeZone::get("Europe/Copenhagen").expect("zone");
-    skolebro_domain::calendar::today(jiff::Timestamp::now(), &tz)
+    skolebro_domain::calendar::today(skolebro_store::clock::now(), &tz)
 }
 
 fn shown(day: Date) -> String {

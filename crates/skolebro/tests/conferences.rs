@@ -23,7 +23,7 @@ fn tz(country: Country) -> jiff::tz::TimeZone {
 
 /// A day `n` days from today in the school's time zone.
 fn in_days(n: i64) -> Date {
-    jiff::Zoned::now()
+    skolebro_store::clock::now_in(&jiff::tz::TimeZone::system())
         .with_time_zone(tz(Country::Dk))
         .date()
         .checked_add(jiff::Span::new().days(n))
@@ -404,7 +404,11 @@ async fn the_deadline_is_a_clear_refusal_for_families_not_for_staff(app: TestApp
 
     // The deadline passes.
     app.store
-        .set_round_deadline(school, round_id, jiff::Timestamp::now().as_second() - 60)
+        .set_round_deadline(
+            school,
+            round_id,
+            skolebro_store::clock::now().as_second() - 60,
+        )
         .await
         .expect("deadline");
     let (_, round) = get(&app, &g1, &format!("/api/v1/conference-rounds/{round_id}")).await;
@@ -1956,7 +1960,7 @@ async fn norway(app: TestApp) {
     let class_older = detail.classes[0].id.0;
     let class_younger = app.class_of("pupil1").await;
 
-    let day = jiff::Zoned::now()
+    let day = skolebro_store::clock::now_in(&jiff::tz::TimeZone::system())
         .with_time_zone(tz(Country::No))
         .date()
         .checked_add(jiff::Span::new().days(8))

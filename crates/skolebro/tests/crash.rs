@@ -398,7 +398,9 @@ async fn verify(plan: &Plan, url: &str, writes: &[Write]) -> Vec<String> {
 /// Past working days of this school year, newest first.
 fn past_school_days(max: usize) -> Vec<String> {
     let tz = jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz");
-    let today = jiff::Zoned::now().with_time_zone(tz).date();
+    let today = skolebro_store::clock::now_in(&jiff::tz::TimeZone::system())
+        .with_time_zone(tz)
+        .date();
     let (start, _) = skolebro_domain::calendar::school_year(today);
     let mut out = Vec::new();
     let mut d = today.yesterday().expect("yesterday");
@@ -434,7 +436,7 @@ async fn plan(url: &str) -> Plan {
     assert!(pupils.len() >= 4, "pupils of the class: {class_json}");
     // Rounds on working days from three weeks ahead, one a day, a slot per pupil and more.
     let tz = jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz");
-    let mut day = jiff::Zoned::now()
+    let mut day = skolebro_store::clock::now_in(&jiff::tz::TimeZone::system())
         .with_time_zone(tz)
         .date()
         .checked_add(jiff::Span::new().days(21))

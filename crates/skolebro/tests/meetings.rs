@@ -64,7 +64,7 @@ async fn demo_meeting(app: &TestApp, token: &str) -> Value {
 
 /// A local moment `n` days from now, as forms and the API take it.
 fn local_in_days(n: i64, hour: i8) -> String {
-    let day = jiff::Zoned::now()
+    let day = skolebro_store::clock::now_in(&jiff::tz::TimeZone::system())
         .with_time_zone(jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz"))
         .date()
         .checked_add(jiff::Span::new().days(n))

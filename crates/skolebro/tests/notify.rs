@@ -15,7 +15,7 @@ use std::time::Duration;
 use common::TestApp;
 use jiff::civil::Weekday;
 use jiff::tz::TimeZone;
-use jiff::{Timestamp, Zoned};
+use jiff::Timestamp;
 use serde_json::{json, Value};
 use skolebro_web::notify::{LoggingSms, Mailer, Worker, WorkerConfig};
 
@@ -142,7 +142,9 @@ fn worker(app: &TestApp, port: Option<u16>) -> Worker {
 /// every notice enqueued now is due by then.
 fn next(day: Weekday, hour: i8, minute: i8) -> Timestamp {
     let tz = TimeZone::get("Europe/Copenhagen").expect("tz");
-    let mut date = Zoned::now().with_time_zone(tz.clone()).date();
+    let mut date = skolebro_store::clock::now_in(&jiff::tz::TimeZone::system())
+        .with_time_zone(tz.clone())
+        .date();
     loop {
         date = date.tomorrow().expect("date");
         if date.weekday() == day {
@@ -691,7 +693,7 @@ async fn restarted_worker_resumes_the_outbox(app: TestApp) {
     .await;
     // First run: no SMTP server configured; the mail stays in the outbox.
     let report = worker(&app, None)
-        .run_once(Timestamp::now())
+        .run_once(skolebro_store::clock::now())
         .await
         .expect("step");
     assert_eq!(report.sent, 0);
@@ -699,7 +701,7 @@ async fn restarted_worker_resumes_the_outbox(app: TestApp) {
     // A worker that claimed the second notice and died before sending it.
     let claimed = app
         .store
-        .claim_due(Timestamp::now().as_second(), 1, 2, None)
+        .claim_due(skolebro_store::clock::now().as_second(), 1, 2, None)
         .await
         .expect("claim");
     assert_eq!(claimed.len(), 1);
@@ -880,7 +882,7 @@ async fn event_reminders_reach_the_invited_once(app: TestApp) {
     let class = app.class_of("pupil1").await;
     let tz = TimeZone::get("Europe/Copenhagen").expect("tz");
     let at = |hours: i64| {
-        Timestamp::now()
+        skolebro_store::clock::now()
             .checked_add(jiff::SignedDuration::from_hours(hours))
             .expect("time")
             .to_zoned(tz.clone())

@@ -348,7 +348,7 @@ async fn scheduled_posts_wait_for_their_time(app: TestApp) {
     let list = classes(&app).await;
     let teacher = app.token("teacher1").await;
     let guardian = app.token("guardian1").await;
-    let later = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(3600);
+    let later = skolebro_store::clock::now() + jiff::SignedDuration::from_secs(3600);
     let id = create(
         &app,
         &teacher,
@@ -360,7 +360,7 @@ async fn scheduled_posts_wait_for_their_time(app: TestApp) {
     assert_eq!(body["scheduled"], true);
     assert!(visible(&app, &app.token("leader1").await, id).await);
     // One due in two seconds appears by itself.
-    let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(2);
+    let soon = skolebro_store::clock::now() + jiff::SignedDuration::from_secs(2);
     let id = create(
         &app,
         &teacher,

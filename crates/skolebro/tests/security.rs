@@ -384,7 +384,7 @@ async fn message_sends_are_limited_per_account(app: TestApp) {
 /// The most recent working day before today.
 fn previous_school_day() -> jiff::civil::Date {
     let tz = jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz");
-    let mut d = jiff::Zoned::now()
+    let mut d = skolebro_store::clock::now_in(&jiff::tz::TimeZone::system())
         .with_time_zone(tz)
         .date()
         .yesterday()
@@ -425,7 +425,7 @@ async fn absence_reports_are_limited_per_account(app: TestApp) {
     // The pupil's guardian reports on their own account.
     let guardian = app.token("guardian1").await;
     let tz = jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz");
-    let mut next = jiff::Zoned::now()
+    let mut next = skolebro_store::clock::now_in(&jiff::tz::TimeZone::system())
         .with_time_zone(tz)
         .date()
         .tomorrow()

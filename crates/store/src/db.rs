@@ -46,7 +46,7 @@ pub async fn with_primary_reads<F: std::future::Future>(work: F) -> F::Output {
 
 /// The current instant, in whole seconds since the epoch (UTC).
 pub fn now() -> i64 {
-    jiff::Timestamp::now().as_second()
+    crate::clock::now().as_second()
 }
 
 /// SQLite migrations that rebuild a table. Foreign keys must be off for that, which SQLite

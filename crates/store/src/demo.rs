@@ -299,7 +299,7 @@ impl Store {
         } else {
             format!("{} {number}", names.school)
         };
-        let today = jiff::Timestamp::now()
+        let today = crate::clock::now()
             .to_zoned(
                 jiff::tz::TimeZone::get(prof.time_zone)
                     .map_err(|e| StoreError::Other(e.to_string()))?,

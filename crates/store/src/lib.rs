@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod cases;
+pub mod clock;
 pub mod conferences;
 mod db;
 pub mod demo;

@@ -1760,7 +1760,7 @@ impl Store {
         let school = self.school(school_id).await?;
         let zone = jiff::tz::TimeZone::get(&school.time_zone)
             .map_err(|e| StoreError::Other(format!("the school's time zone: {e}")))?;
-        let year = school_year(jiff::Timestamp::now().to_zoned(zone).date());
+        let year = school_year(crate::clock::now().to_zoned(zone).date());
 
         let (roster, mut errors) = parse(csv);
         let mut tx = self.write.begin().await?;

@@ -211,7 +211,7 @@ async fn make_report(
         rules::check_staff_report(from, to, part, year)
     } else {
         let hours = ContactHours::default_for(profile(me.school.country));
-        let now = Timestamp::now().to_zoned(me.time_zone()).time();
+        let now = skolebro_store::clock::now().to_zoned(me.time_zone()).time();
         rules::check_guardian_report(from, to, part, today, now, hours.end, year.1)
     };
     if let Err(p) = checked {

@@ -83,7 +83,7 @@ pub async fn overview_events(state: &AppState, me: &SignedIn) -> Result<Vec<Even
             me.actor.school_id,
             me.actor.person_id,
             &classes,
-            Timestamp::now().as_second(),
+            skolebro_store::clock::now().as_second(),
             5,
         )
         .await?
@@ -385,7 +385,7 @@ async fn answer(
         event.rsvp,
         event.rsvp_deadline,
         event.starts_at,
-        Timestamp::now().as_second(),
+        skolebro_store::clock::now().as_second(),
         answer,
         people,
         &note,
@@ -833,7 +833,7 @@ async fn event_page(
         whole_school: event.audience == Audience::School,
     };
     let may_answer = event.rsvp && may(&me.actor, Action::AnswerEvent, &r);
-    let now = Timestamp::now().as_second();
+    let now = skolebro_store::clock::now().as_second();
     let open = event.rsvp && now <= event.rsvp_deadline.unwrap_or(event.starts_at);
     let mut totals = (0, 0, 0);
     let answers = if event.rsvp && may(&me.actor, Action::PlanEvent, &r) {
@@ -1404,7 +1404,7 @@ async fn feed(State(state): State<AppState>, Path(raw): Path<String>) -> Res<Res
     let school = state.store.school(school_id).await?;
     let tz = TimeZone::get(&school.time_zone).unwrap_or(TimeZone::UTC);
     let actor = state.store.actor(person, school_id).await?;
-    let now = Timestamp::now().as_second();
+    let now = skolebro_store::clock::now().as_second();
     let from = now - 90 * 86_400;
     let to = now + 365 * 86_400;
     let classes = rules::calendar_classes(&actor);

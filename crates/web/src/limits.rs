@@ -70,7 +70,7 @@ impl Limiter {
 
 /// Counts one write of `bucket` by the signed-in person, or answers 429 with Retry-After.
 pub fn hit(state: &crate::AppState, me: &SignedIn, bucket: Bucket) -> Result<(), WebError> {
-    let now = jiff::Timestamp::now().as_second();
+    let now = skolebro_store::clock::now().as_second();
     match state.limiter.hit_at(bucket, me.actor.person_id, now) {
         Throttle::Allowed => Ok(()),
         Throttle::Refused { retry_after_secs } => {

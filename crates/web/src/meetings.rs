@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use jiff::tz::TimeZone;
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use skolebro_domain::conferences::parse_local_moment;
 use skolebro_domain::meetings::{
@@ -372,7 +371,7 @@ fn check_plan(tr: &Tr, tz: &TimeZone, req: &PlanRequest, new: bool) -> Result<Ch
     .map_err(|p| format!("{}: {p}", tr.t("meetings-field-invitation")))?;
     rules::check_schedule(starts_at, ends_at, rsvp_deadline, remind_at)
         .map_err(|p| schedule_problem_text(tr, p))?;
-    if new && starts_at <= Timestamp::now().as_second() {
+    if new && starts_at <= skolebro_store::clock::now().as_second() {
         return Err(tr.t("meetings-error-past"));
     }
     Ok(CheckedPlan {
@@ -436,7 +435,7 @@ async fn propose(
             None,
         ),
     };
-    if Timestamp::now().as_second() >= meeting.starts_at {
+    if skolebro_store::clock::now().as_second() >= meeting.starts_at {
         return Err(Said(WebError::Conflict(tr.t("meetings-error-started"))));
     }
     state
@@ -479,7 +478,12 @@ async fn reply(
     req: &RsvpRequest,
 ) -> Result<(), Said> {
     let tr = &viewer.tr;
-    if rules::rsvp_open(Timestamp::now().as_second(), meeting.rsvp_deadline).is_err() {
+    if rules::rsvp_open(
+        skolebro_store::clock::now().as_second(),
+        meeting.rsvp_deadline,
+    )
+    .is_err()
+    {
         return Err(Said(WebError::Conflict(tr.t1(
             "meetings-error-rsvp-closed",
             "deadline",
@@ -555,7 +559,8 @@ fn summary_json(m: &Meeting, tz: &TimeZone) -> MeetingSummaryJson {
         place: m.place.clone(),
         form: m.form.as_str().to_owned(),
         rsvp_deadline: rfc3339(m.rsvp_deadline, tz),
-        rsvp_open: rules::rsvp_open(Timestamp::now().as_second(), m.rsvp_deadline).is_ok(),
+        rsvp_open: rules::rsvp_open(skolebro_store::clock::now().as_second(), m.rsvp_deadline)
+            .is_ok(),
     }
 }
 
@@ -1533,7 +1538,7 @@ async fn groups_form(
             Ok(n) => i64::from(n),
             Err(_) => return Ok(refuse(tr.t("meetings-error-seed"))),
         },
-        None => Timestamp::now().as_second() % 1_000_000,
+        None => skolebro_store::clock::now().as_second() % 1_000_000,
     };
     let school = me.actor.school_id;
     let attendees: Vec<Attendee> = state

@@ -383,7 +383,7 @@ async fn hours_notice(state: &AppState, me: &SignedIn) -> Result<Option<HoursNot
     }
     let hours = contact_hours_for(state, me).await?;
     let tz = me.time_zone();
-    let now = Timestamp::now();
+    let now = skolebro_store::clock::now();
     let outside = !hours.is_open(now, &tz);
     let next = hours.next_open(now, &tz);
     Ok(Some(HoursNotice {
@@ -1252,9 +1252,9 @@ async fn loggable_pupil(
 fn check_log(tr: &Tr, form: &LogForm) -> Result<(String, String, String, String), Vec<String>> {
     let mut errors = Vec::new();
     let day = form.happened_on.trim();
-    let date_ok = day
-        .parse::<jiff::civil::Date>()
-        .is_ok_and(|d| d.year() >= 2000 && d <= jiff::Zoned::now().date());
+    let date_ok = day.parse::<jiff::civil::Date>().is_ok_and(|d| {
+        d.year() >= 2000 && d <= skolebro_store::clock::now_in(&jiff::tz::TimeZone::system()).date()
+    });
     if !date_ok {
         errors.push(tr.t("messages-error-date"));
     }
@@ -1369,7 +1369,7 @@ async fn timeline_page(
     let me = viewer.require()?;
     let pupil = loggable_pupil(&state, me, &id).await?;
     let form = LogForm {
-        happened_on: jiff::Zoned::now()
+        happened_on: skolebro_store::clock::now_in(&jiff::tz::TimeZone::system())
             .with_time_zone(me.time_zone())
             .date()
             .to_string(),

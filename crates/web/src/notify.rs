@@ -459,7 +459,7 @@ pub fn spawn(
             if *shutdown.borrow() {
                 break;
             }
-            if let Err(e) = worker.run_once(Timestamp::now()).await {
+            if let Err(e) = worker.run_once(skolebro_store::clock::now()).await {
                 tracing::error!(error = %e, "notification worker step failed");
             }
             tokio::select! {

@@ -46,7 +46,7 @@ impl SignedIn {
 
     /// Today at the school.
     pub fn today(&self) -> jiff::civil::Date {
-        skolebro_domain::calendar::today(jiff::Timestamp::now(), &self.time_zone())
+        skolebro_domain::calendar::today(skolebro_store::clock::now(), &self.time_zone())
     }
 
     /// Whether the person works at the school (staff or leader).

@@ -252,7 +252,7 @@ pub async fn api_pupil_slots(
         .ok_or(WebError::NotFound)?;
     let mut out = Vec::new();
     let mut allowed = false;
-    let now = Timestamp::now();
+    let now = skolebro_store::clock::now();
     let bookings = state
         .store
         .bookings_of_pupil(school, pupil.person.id)

@@ -227,7 +227,7 @@ pub(super) async fn book(
     if !may(&me.actor, Action::BookConference, &conf) {
         return Err(refused(viewer, "conferences-refused-book"));
     }
-    let now = Timestamp::now();
+    let now = skolebro_store::clock::now();
     let checked = if staff {
         rules::check_staff_change(now, instant(slot.starts_at))
     } else {
@@ -344,7 +344,13 @@ pub(super) async fn offer(
         ))));
     };
     let tz = me.time_zone();
-    let slot = match rules::offered_slot(date, start, round.slot_minutes, Timestamp::now(), &tz) {
+    let slot = match rules::offered_slot(
+        date,
+        start,
+        round.slot_minutes,
+        skolebro_store::clock::now(),
+        &tz,
+    ) {
         Ok(s) => s,
         Err(p) => return Ok(Err(unprocessable(plan_problem_text(tr, p)))),
     };
@@ -416,7 +422,7 @@ pub(super) async fn cancel(
     if !conf.may(me, Action::ConductConference) {
         let b = &conf.booking;
         if let Err(p) = rules::check_family_change(
-            Timestamp::now(),
+            skolebro_store::clock::now(),
             instant(b.booking_deadline),
             instant(b.starts_at),
         ) {

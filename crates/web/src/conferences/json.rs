@@ -40,7 +40,7 @@ pub(super) fn round_summary(round: &Round, tz: &TimeZone) -> RoundSummaryJson {
         break_minutes: round.break_minutes,
         with_pupil: round.with_pupil,
         booking_deadline: rfc3339(round.booking_deadline, tz),
-        booking_open: Timestamp::now() < instant(round.booking_deadline),
+        booking_open: skolebro_store::clock::now() < instant(round.booking_deadline),
         first_start: round.first_start.map(|t| rfc3339(t, tz)),
         last_end: round.last_end.map(|t| rfc3339(t, tz)),
         pupil_id: round.pupil_id.map(|p| p.0),
@@ -396,7 +396,7 @@ pub(super) async fn booking_json(state: &AppState, me: &SignedIn, conf: &Conf) -
         guardian_topics: b.guardian_topics.clone(),
         staff_topics: b.staff_topics.clone(),
         family_may_change: rules::check_family_change(
-            Timestamp::now(),
+            skolebro_store::clock::now(),
             instant(b.booking_deadline),
             instant(b.starts_at),
         )

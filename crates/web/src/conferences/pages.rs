@@ -23,7 +23,7 @@ pub(super) fn round_line(tr: &Tr, r: &Round, tz: &TimeZone) -> RoundLine {
             _ => String::new(),
         },
         deadline: local_text(r.booking_deadline, tz),
-        open: Timestamp::now() < instant(r.booking_deadline),
+        open: skolebro_store::clock::now() < instant(r.booking_deadline),
         need_based: r.pupil_id.is_some(),
     }
 }
@@ -434,7 +434,7 @@ pub(super) async fn render_round(
     let slots_raw = state.store.round_slots(school, round.id).await?;
     let json = round_json(state, me, round, &slots_raw).await?;
     let planner = json.unbooked.is_some();
-    let now = Timestamp::now();
+    let now = skolebro_store::clock::now();
     let family_open = now < instant(round.booking_deadline);
     let slots: Vec<SlotLine> = json
         .slots

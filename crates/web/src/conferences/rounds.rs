@@ -111,7 +111,7 @@ pub(super) async fn create_round(
         Ok(s) => s,
         Err(p) => return Ok(Err(unprocessable(plan_problem_text(tr, p)))),
     };
-    let now = Timestamp::now();
+    let now = skolebro_store::clock::now();
     let deadline = match req
         .booking_deadline
         .as_deref()
