@@ -108,6 +108,26 @@ impl Actor {
     fn is_leader_of(&self, school: SchoolId) -> bool {
         self.school_id == school && self.has(Role::Leader)
     }
+
+    /// Whether the actor takes part in the school's conversations now (see [`converses`]).
+    pub fn converses(&self) -> bool {
+        converses(
+            &self.roles,
+            self.children.iter().any(|c| c.access == Access::Full),
+        )
+    }
+}
+
+/// Whether a person with `roles` takes part in the school's conversations now: staff, leaders
+/// and pupils do; a guardian only while holding full access to a child (`full_child`).
+///
+/// Rights are read as they are now, not as they were when a conversation began: a guardian
+/// whose access to the child dropped to information or none, or ended, no longer reads, writes
+/// or hears of the conversations they had through the child (the inbox, the unread count, the
+/// e-mails and the live stream all ask this). The conversations stay for the others, and the
+/// former guardian's messages stay in them.
+pub fn converses(roles: &[Role], full_child: bool) -> bool {
+    roles.iter().any(|r| *r != Role::Guardian) || full_child
 }
 
 /// What an actor wants to do.
@@ -498,7 +518,9 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
 
         // A conversation is read by those in it, and nobody else: not even a leader reads other
         // people's letters.
-        (Action::Converse, Resource::Thread { participant, .. }) => participant,
+        (Action::Converse, Resource::Thread { participant, .. }) => {
+            participant && actor.converses()
+        }
         (Action::ViewReadState, Resource::Thread { participant, .. }) => {
             participant && (actor.has(Role::Staff) || actor.has(Role::Leader))
         }
@@ -1341,6 +1363,9 @@ mod tests {
             starter: false,
         };
         assert!(may(&guardian(Access::Full), Action::Converse, &inside));
+        // Rights as they are now: a guardian whose access dropped loses the conversation.
+        assert!(!may(&guardian(Access::Info), Action::Converse, &inside));
+        assert!(!may(&guardian(Access::None), Action::Converse, &inside));
         assert!(!may(&leader(), Action::Converse, &outside));
         assert!(may(&contact_teacher(), Action::ViewReadState, &inside));
         assert!(!may(

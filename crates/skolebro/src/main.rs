@@ -333,6 +333,14 @@ async fn serve(args: &ServeArgs, store: Store) -> Result<(), String> {
         worker_stopped,
     );
     println!("skolebro is listening on http://{addr}");
+    if skolebro_store::clock::is_moved() {
+        // A moved clock changes every date rule; say so where an operator looks first.
+        println!(
+            "the clock is moved ({}): it reads {}",
+            skolebro_store::clock::CLOCK_VAR,
+            skolebro_store::clock::now()
+        );
+    }
     tracing::info!(%addr, "listening");
     let served = skolebro_web::serve(listener, state, shutdown_signal()).await;
     // The worker finishes the step in progress; what is left waits in the outbox.

@@ -506,7 +506,121 @@ async fn a_file_that_is_not_utf8_is_a_clear_error(app: TestApp) {
     app.stop().await;
 }
 
+/// Rights as they are now (issue 15): a guardian whom the roster sets to no access loses the
+/// conversations they had through the child at once, on the next request: not readable, not
+/// answerable, not in the inbox or the unread count, and no e-mail of new replies. The
+/// conversation stays for the teacher, with the former guardian's message in it.
+async fn a_guardian_the_roster_sets_to_none_loses_the_childs_conversations(app: TestApp) {
+    let r = import(&app, Path::new(FIXTURE), &[]).await;
+    assert!(r.ok, "{r:?}");
+    for who in ["signe.lund", "mette.holm"] {
+        let r = set_password(&app, who).await;
+        assert!(r.ok, "{r:?}");
+    }
+    let signe = app.token("signe.lund").await;
+    let mette = app.token("mette.holm").await;
+    let mette_id = app.id_of("mette.holm").await.0;
+    let (status, created) = common::api::post(
+        &app,
+        &signe,
+        "/api/v1/threads",
+        serde_json::json!({"recipients": [mette_id], "subject": "Om Ida",
+               "body": "Kan vi tale sammen om Ida i morgen?", "kind": "ordinary"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().expect("id");
+    let thread = format!("/api/v1/threads/{id}");
+    let replies = format!("/api/v1/threads/{id}/messages");
+    let (status, _) = common::api::post(
+        &app,
+        &mette,
+        &replies,
+        serde_json::json!({"body": "Ja, gerne."}),
+    )
+    .await;
+    assert_eq!(status, 201, "the guardian answers while she has the rights");
+    let (status, _) = app.api_get(Some(&mette), &thread).await;
+    assert_eq!(status, 200);
+    let mette_browser = app.signed_in("mette.holm").await;
+    let page = |path: String| {
+        let client = mette_browser.clone();
+        let url = app.url(&path);
+        async move { client.get(url).send().await.expect("get").status().as_u16() }
+    };
+    assert_eq!(page(format!("/messages/{id}")).await, 200);
+
+    // The roster takes away her rights to both children.
+    let changed = std::fs::read_to_string(FIXTURE)
+        .expect("fixture")
+        .replace("P-1001:full;P-1002:full", "P-1001:none;P-1002:none");
+    let (_dir, path) = write_file(changed.as_bytes());
+    let r = import(&app, &path, &[]).await;
+    assert!(r.ok, "{r:?}");
+    assert_prints(&r, &["guardianships: 0 new, 2 updated, 3 unchanged"]);
+
+    let (status, _) = app.api_get(Some(&mette), &thread).await;
+    assert_eq!(status, 404, "the conversation is gone for her at once");
+    assert_eq!(page(format!("/messages/{id}")).await, 404);
+    let (status, _) = common::api::post(
+        &app,
+        &mette,
+        &replies,
+        serde_json::json!({"body": "Hallo?"}),
+    )
+    .await;
+    assert_eq!(status, 404, "she cannot write in it");
+    let (status, inbox) = app.api_get(Some(&mette), "/api/v1/threads").await;
+    assert_eq!(status, 200);
+    assert_eq!(inbox["items"].as_array().map(Vec::len), Some(0), "{inbox}");
+
+    // The teacher still has it, with Mette's answer, and her reply reaches no one else.
+    let outbox_for_mette = || async {
+        let leader = app.token("leader1").await;
+        let (status, body) = app
+            .api_get(Some(&leader), "/api/v1/notifications/outbox")
+            .await;
+        assert_eq!(status, 200);
+        body["items"]
+            .as_array()
+            .map(|items| items.iter().filter(|i| i["person_id"] == mette_id).count())
+            .unwrap_or_default()
+    };
+    let before = outbox_for_mette().await;
+    assert!(before > 0, "the first letter was e-mailed to her, so the count can tell");
+    let (status, _) = common::api::post(
+        &app,
+        &signe,
+        &replies,
+        serde_json::json!({"body": "Vi ses kl. 8."}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, seen) = app.api_get(Some(&signe), &thread).await;
+    assert_eq!(status, 200);
+    let bodies: Vec<&str> = seen["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["body"].as_str())
+        .collect();
+    assert!(bodies.contains(&"Ja, gerne."), "{seen}");
+    assert_eq!(
+        outbox_for_mette().await,
+        before,
+        "no e-mail of the new reply"
+    );
+
+    // Her rights come back with the roster, and the conversation with them.
+    let r = import(&app, Path::new(FIXTURE), &[]).await;
+    assert!(r.ok, "{r:?}");
+    let (status, _) = app.api_get(Some(&mette), &thread).await;
+    assert_eq!(status, 200);
+    app.stop().await;
+}
+
 on_both_databases!(
+    a_guardian_the_roster_sets_to_none_loses_the_childs_conversations,
     a_roster_is_imported_and_seen_in_the_class,
     importing_again_changes_nothing_and_then_updates_what_changed,
     a_file_with_bad_lines_imports_nothing,

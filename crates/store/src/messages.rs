@@ -194,6 +194,45 @@ fn message_notices(
         .collect()
 }
 
+/// The participants of a conversation who take part in conversations now (see
+/// `skolebro_domain::access::converses`): only they hear of a new message, by e-mail or live.
+/// A former guardian stays a participant, so their earlier messages keep their author.
+async fn conversing_participants(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    thread_id: i64,
+) -> Result<Vec<PersonId>> {
+    let mut roles: HashMap<i64, Vec<Role>> = HashMap::new();
+    for r in sqlx::query(
+        "SELECT tp.person_id, m.role FROM thread_participant tp \
+         LEFT JOIN membership m ON m.person_id = tp.person_id AND m.school_id = tp.school_id \
+         WHERE tp.thread_id = $1",
+    )
+    .bind(thread_id)
+    .fetch_all(&mut **tx)
+    .await?
+    {
+        let entry = roles.entry(r.try_get("person_id")?).or_default();
+        if let Some(role) = r.try_get::<Option<String>, _>("role")? {
+            entry.push(parse(role)?);
+        }
+    }
+    let full: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT g.guardian_id FROM thread_participant tp \
+         JOIN guardianship g ON g.guardian_id = tp.person_id AND g.school_id = tp.school_id \
+         WHERE tp.thread_id = $1 AND g.access = 'full'",
+    )
+    .bind(thread_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut out: Vec<PersonId> = roles
+        .into_iter()
+        .filter(|(id, roles)| skolebro_domain::access::converses(roles, full.contains(id)))
+        .map(|(id, _)| PersonId(id))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
 /// Ids are loaded in chunks so that no statement outgrows the engines' parameter limits.
 const CHUNK: usize = 500;
 
@@ -555,11 +594,7 @@ impl Store {
         .bind(thread_id)
         .execute(&mut *tx)
         .await?;
-        let participants: Vec<i64> =
-            sqlx::query_scalar("SELECT person_id FROM thread_participant WHERE thread_id = $1")
-                .bind(thread_id)
-                .fetch_all(&mut *tx)
-                .await?;
+        let participants = conversing_participants(&mut tx, thread_id).await?;
         let attachment_ids =
             insert_attachments(&mut tx, school_id, thread_id, message_id, attachments, at).await?;
         let thread =
@@ -570,7 +605,6 @@ impl Store {
                 .await?;
         let subject: String = thread.try_get("subject")?;
         let kind: MessageKind = parse(thread.try_get("kind")?)?;
-        let participants: Vec<PersonId> = participants.into_iter().map(PersonId).collect();
         let notices = message_notices(
             school_id,
             thread_id,

@@ -474,6 +474,23 @@ async fn start_thread(
     Ok(sent)
 }
 
+/// One page of the viewer's inbox: empty for one who no longer takes part in conversations
+/// (a guardian whose rights to the child ended; see `access::converses`).
+async fn inbox_items(
+    state: &AppState,
+    me: &SignedIn,
+    cursor: Option<skolebro_store::messages::InboxCursor>,
+    search: Option<&str>,
+) -> Result<Vec<skolebro_store::messages::InboxItem>, WebError> {
+    if !me.actor.converses() {
+        return Ok(Vec::new());
+    }
+    Ok(state
+        .store
+        .inbox(me.actor.person_id, cursor, INBOX_PAGE, search)
+        .await?)
+}
+
 /// A conversation the viewer takes part in, or 404.
 async fn visible_thread(state: &AppState, me: &SignedIn, raw: &str) -> Result<Thread, WebError> {
     let id = parse_id(raw)?;
@@ -637,10 +654,7 @@ async fn inbox_page(
     let tr = viewer.tr;
     let cursor = parse_cursor(query.cursor.as_deref())?;
     let search = search_term(query.q.as_deref())?;
-    let items = state
-        .store
-        .inbox(me.actor.person_id, cursor, INBOX_PAGE, search.as_deref())
-        .await?;
+    let items = inbox_items(&state, me, cursor, search.as_deref()).await?;
     let tz = me.time_zone();
     let next = next_cursor(&items, INBOX_PAGE);
     html(&InboxPage {
@@ -1673,10 +1687,7 @@ pub async fn api_inbox(
     let me = viewer.require()?;
     let cursor = parse_cursor(params.cursor.as_deref())?;
     let search = search_term(params.q.as_deref())?;
-    let items = state
-        .store
-        .inbox(me.actor.person_id, cursor, INBOX_PAGE, search.as_deref())
-        .await?;
+    let items = inbox_items(&state, me, cursor, search.as_deref()).await?;
     let next_cursor = next_cursor(&items, INBOX_PAGE);
     Ok(Json(InboxPageJson {
         items: items

@@ -187,7 +187,8 @@ async fn load_viewer(
                 .actor(session.me.person.id, session.school.id)
                 .await?;
             signed_in = Some(SignedIn {
-                unread: session.unread,
+                // The count is of conversations the person still takes part in.
+                unread: if actor.converses() { session.unread } else { 0 },
                 actor,
                 me: session.me,
                 school: session.school,
