@@ -155,6 +155,12 @@ pub enum Action {
     LogConversation,
     /// Report a pupil's absence: guardians with custody, the pupil's staff, leaders (ABS-1).
     ReportAbsence,
+    /// Record a pupil's absence as the school: any reason or code, past days, replacing what
+    /// was recorded. The pupil's staff and leaders, never a guardian as such (a teacher who is
+    /// also the pupil's parent records as the school only where they teach the pupil).
+    RecordAbsence,
+    /// Withdraw an absence record (see [`Resource::AbsenceRecord`]).
+    WithdrawAbsence,
     /// See a pupil's absence and its reasons (sensitive): guardians, the pupil's staff, leaders.
     ViewAbsence,
     /// Take a class's register (ABS-1).
@@ -339,6 +345,17 @@ pub enum Resource<'a> {
         class_id: ClassId,
         pupil_id: Option<PersonId>,
     },
+    /// One absence record of a pupil (ABS-1).
+    AbsenceRecord {
+        school_id: SchoolId,
+        pupil_id: PersonId,
+        /// The pupil's classes.
+        classes: &'a [ClassId],
+        /// Who made the record.
+        reported_by: PersonId,
+        /// Whether it was made today (school-local).
+        made_today: bool,
+    },
     /// An agreement from a conference (CON-7).
     Agreement {
         school_id: SchoolId,
@@ -433,6 +450,7 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
         | Resource::Conference { school_id, .. }
         | Resource::ConferenceRound { school_id, .. }
         | Resource::Agreement { school_id, .. }
+        | Resource::AbsenceRecord { school_id, .. }
         | Resource::Event { school_id, .. }
         | Resource::Meeting { school_id, .. }
         | Resource::ParentBoard { school_id, .. }
@@ -536,6 +554,31 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
             },
         ) => actor.is_leader_of(school_id) || actor.teaches_any(classes),
 
+        (
+            Action::RecordAbsence,
+            Resource::Pupil {
+                school_id, classes, ..
+            },
+        ) => actor.is_leader_of(school_id) || actor.teaches_any(classes),
+        // The school's staff of the pupil withdraw any record; a guardian with custody only a
+        // report of their own, on the day they made it (ABS-1: "correct or withdraw the same
+        // day"), never what the school recorded.
+        (
+            Action::WithdrawAbsence,
+            Resource::AbsenceRecord {
+                school_id,
+                pupil_id,
+                classes,
+                reported_by,
+                made_today,
+            },
+        ) => {
+            actor.is_leader_of(school_id)
+                || actor.teaches_any(classes)
+                || (actor.guardian_access(pupil_id) == Some(Access::Full)
+                    && reported_by == actor.person_id
+                    && made_today)
+        }
         (
             Action::ReportAbsence,
             Resource::Pupil {
@@ -1348,6 +1391,49 @@ mod tests {
             guardians_may_message: false,
         };
         assert!(!may(&leader(), Action::Message, &foreign));
+    }
+
+    #[test]
+    fn a_guardian_withdraws_only_their_own_report_of_today() {
+        let record = |reported_by, made_today| Resource::AbsenceRecord {
+            school_id: SCHOOL,
+            pupil_id: PUPIL,
+            classes: &[CLASS],
+            reported_by,
+            made_today,
+        };
+        let parent = guardian(Access::Full);
+        assert!(may(
+            &parent,
+            Action::WithdrawAbsence,
+            &record(GUARDIAN, true)
+        ));
+        assert!(!may(
+            &parent,
+            Action::WithdrawAbsence,
+            &record(GUARDIAN, false)
+        ));
+        let teacher = contact_teacher();
+        assert!(!may(
+            &parent,
+            Action::WithdrawAbsence,
+            &record(teacher.person_id, true)
+        ));
+        assert!(may(
+            &teacher,
+            Action::WithdrawAbsence,
+            &record(GUARDIAN, false)
+        ));
+        assert!(!may(
+            &guardian(Access::Info),
+            Action::WithdrawAbsence,
+            &record(GUARDIAN, true)
+        ));
+        assert!(!may(
+            &other_guardian(),
+            Action::WithdrawAbsence,
+            &record(GUARDIAN, true)
+        ));
     }
 
     #[test]

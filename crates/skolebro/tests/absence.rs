@@ -709,7 +709,83 @@ async fn the_schools_own_codes(app: TestApp) {
     assert!(page.contains("Lægebesøg"));
 }
 
+/// A guardian withdraws their own report of today, never what the school recorded (issue 15:
+/// a teacher's `unlawful` record was deleted by the guardian the same day).
+async fn a_guardian_cannot_withdraw_the_schools_record(app: TestApp) {
+    let pupil = app.id_of("pupil1").await.0;
+    let teacher = app.token("teacher1").await;
+    let g1 = app.token("guardian1").await;
+    let path = format!("/api/v1/pupils/{pupil}/absences");
+    let day = previous_school_day();
+    let (status, created) = post(
+        &app,
+        &teacher,
+        &path,
+        json!({"from": day.to_string(), "reason": "unlawful"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().expect("id");
+    let (status, problem) = send(
+        &app,
+        &g1,
+        reqwest::Method::DELETE,
+        &format!("{path}/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 409, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("The school corrects its own records"),
+        "{problem}"
+    );
+    // Nor on the page: the form is refused the same way, and the record stays.
+    let browser = app.signed_in("guardian1").await;
+    let page = browser
+        .get(app.url(&format!("/pupils/{pupil}/absence")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        !page.contains(&format!("/absence/{id}/withdraw")),
+        "no withdraw button for the school's record"
+    );
+    let response = browser
+        .post(app.url(&format!("/pupils/{pupil}/absence/{id}/withdraw")))
+        .header("accept-language", "en")
+        .form(&[("csrf", common::csrf_of(&page))])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 409);
+    let (_, list) = app.api_get(Some(&teacher), &path).await;
+    assert!(
+        list.as_array()
+            .expect("list")
+            .iter()
+            .any(|r| r["id"] == id && r["reason"] == "unlawful"),
+        "{list}"
+    );
+    // The school withdraws its own record.
+    let (status, _) = send(
+        &app,
+        &teacher,
+        reqwest::Method::DELETE,
+        &format!("{path}/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+}
+
 on_both_databases!(
+    a_guardian_cannot_withdraw_the_schools_record,
     the_schools_own_codes,
     guardians_report_and_correct_the_same_day,
     who_may_report_and_what_is_refused,

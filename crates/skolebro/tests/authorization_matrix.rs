@@ -2110,6 +2110,8 @@ struct Cast {
     tokens: tokio::sync::Mutex<HashMap<Who, String>>,
     class_id: i64,
     pupil_id: i64,
+    /// The pupil's guardian with custody.
+    guardian_id: i64,
     thread_id: i64,
     teacher_id: i64,
     attachment_id: i64,
@@ -2297,6 +2299,7 @@ async fn cast(app: &TestApp) -> Cast {
         tokens: Default::default(),
         class_id,
         pupil_id: pupil.0,
+        guardian_id: guardian.person.id.0,
         thread_id: thread.thread_id,
         teacher_id: contact.person.id.0,
         attachment_id: attached["attachments"][0]["id"]
@@ -2493,9 +2496,9 @@ async fn school_days_ahead(
     days
 }
 
-/// A fresh absence report of the pupil under test (leave, for the decision route), made by the
-/// contact teacher on the last school day: withdrawing or deciding it is then the request's
-/// whole effect.
+/// A fresh absence report of the pupil under test (leave, for the decision route), made today by
+/// the guardian with custody for the last school day: withdrawing or deciding it is then the
+/// request's whole effect (a guardian withdraws only their own report of today).
 async fn fresh_report(app: &TestApp, cast: &Cast, leave: bool) -> i64 {
     let school = app
         .store
@@ -2513,7 +2516,7 @@ async fn fresh_report(app: &TestApp, cast: &Cast, leave: bool) -> i64 {
             code: None,
             school_id: school,
             pupil_id: skolebro_domain::PersonId(cast.pupil_id),
-            reported_by: skolebro_domain::PersonId(cast.teacher_id),
+            reported_by: skolebro_domain::PersonId(cast.guardian_id),
             from: day,
             to: day,
             part: None,

@@ -587,7 +587,10 @@ async fn a_guardian_the_roster_sets_to_none_loses_the_childs_conversations(app: 
             .unwrap_or_default()
     };
     let before = outbox_for_mette().await;
-    assert!(before > 0, "the first letter was e-mailed to her, so the count can tell");
+    assert!(
+        before > 0,
+        "the first letter was e-mailed to her, so the count can tell"
+    );
     let (status, _) = common::api::post(
         &app,
         &signe,

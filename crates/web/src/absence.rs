@@ -174,7 +174,7 @@ async fn make_report(
             Err(_) => return unprocessable(format!("to: {}", tr.t("absence-error-date"))),
         },
     };
-    let staff = me.is_staff();
+    let staff = may_pupil(me, pupil, Action::RecordAbsence);
     // A built-in reason, or (staff only) one of the school's own codes, counted in its category.
     let (reason, code) = match req.reason.trim().parse::<Reason>() {
         Ok(r) => (r, None),
@@ -249,19 +249,23 @@ async fn make_report(
     }
 }
 
-/// Whether the viewer may withdraw a report now: staff of the pupil at any time, a guardian
-/// with custody on the day it was made (ABS-1: "correct or withdraw the same day").
+/// Whether the viewer may withdraw a report now (`Action::WithdrawAbsence`).
 fn may_withdraw(me: &SignedIn, pupil: &PupilDetail, report: &AbsenceReport) -> bool {
-    if !may_pupil(me, pupil, Action::ReportAbsence) {
-        return false;
-    }
-    if me.is_staff() {
-        return true;
-    }
     let made = Timestamp::from_second(report.created_at)
         .map(|t| calendar::today(t, &me.time_zone()))
         .ok();
-    made == Some(me.today())
+    let classes = pupil.class_ids();
+    may(
+        &me.actor,
+        Action::WithdrawAbsence,
+        &Resource::AbsenceRecord {
+            school_id: pupil.school_id,
+            pupil_id: pupil.person.id,
+            classes: &classes,
+            reported_by: report.reported_by.id,
+            made_today: made == Some(me.today()),
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -487,7 +491,7 @@ async fn render_pupil(
         name: pupil.person.full(),
         may_report: may_pupil(me, &pupil, Action::ReportAbsence),
         may_decide: may_pupil(me, &pupil, Action::DecideLeave),
-        staff: me.is_staff(),
+        staff: may_pupil(me, &pupil, Action::RecordAbsence),
         reports: rows,
         rates,
         error: error.map(|(_, e)| e),
@@ -559,17 +563,14 @@ async fn report_of(
 async fn withdraw(
     state: &AppState,
     me: &SignedIn,
+    tr: &Tr,
     pupil_raw: &str,
     report_raw: &str,
 ) -> Result<PersonId, WebError> {
     let pupil = pupil_for(state, me, pupil_raw, Action::ReportAbsence).await?;
     let report = report_of(state, me, &pupil, report_raw).await?;
     if !may_withdraw(me, &pupil, &report) {
-        return Err(WebError::Conflict(
-            "a report can be withdrawn by the family on the day it was made; after that, \
-             contact the school"
-                .into(),
-        ));
+        return Err(WebError::Conflict(tr.t("absence-error-withdraw")));
     }
     state
         .store
@@ -593,7 +594,7 @@ async fn withdraw_form(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, WebError> {
     let me = viewer.require()?;
-    let pupil = withdraw(&state, me, &id, &aid).await?;
+    let pupil = withdraw(&state, me, &viewer.tr, &id, &aid).await?;
     Ok(Redirect::to(&format!("/pupils/{}/absence", pupil.0)).into_response())
 }
 
@@ -1473,7 +1474,7 @@ pub async fn api_withdraw(
     Path((id, aid)): Path<(String, String)>,
 ) -> Result<StatusCode, WebError> {
     let me = viewer.require()?;
-    withdraw(&state, me, &id, &aid).await?;
+    withdraw(&state, me, &viewer.tr, &id, &aid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

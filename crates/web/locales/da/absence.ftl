@@ -55,6 +55,7 @@ absence-level-hint-no = Skolen fastsætter niveauet; tomt betyder { $percent } %
 absence-level-hint-dk = Loven fastsætter { $percent } %; skolen kan kun vælge et lavere niveau.
 absence-error-order = Sidste dag ligger før første dag.
 absence-error-closed = Dagen er lukket. Tidligere dage meldes direkte til skolen, på telefon eller besked.
+absence-error-withdraw = Familien kan trække en anmeldelse, den selv har lavet, tilbage samme dag. Skolens registreringer og ældre anmeldelser retter skolen; kontakt den.
 absence-error-year = Dagene skal ligge i dette skoleår.
 absence-error-long = En melding kan højst dække 92 dage.
 absence-error-part = En del af en dag gælder kun én dag.

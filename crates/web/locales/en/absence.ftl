@@ -55,6 +55,7 @@ absence-level-hint-no = The school sets the level; empty means { $percent } %.
 absence-level-hint-dk = The law sets { $percent } %; the school may only choose a lower level.
 absence-error-order = The last day is before the first.
 absence-error-closed = The day has closed. Earlier days are reported to the school directly, by phone or message.
+absence-error-withdraw = The family can withdraw a report it made itself on the day it made it. The school corrects its own records and earlier reports; contact the school.
 absence-error-year = The days must lie in this school year.
 absence-error-long = A report can cover at most 92 days.
 absence-error-part = Part of a day is for one day only.

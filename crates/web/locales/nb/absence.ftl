@@ -55,6 +55,7 @@ absence-level-hint-no = Skolen fastsetter nivået; tomt betyr { $percent } %.
 absence-level-hint-dk = Loven fastsetter { $percent } %; skolen kan bare velge et lavere nivå.
 absence-error-order = Siste dag er før første dag.
 absence-error-closed = Dagen er stengt. Tidligere dager meldes direkte til skolen, på telefon eller melding.
+absence-error-withdraw = Familien kan trekke tilbake en melding den selv har sendt, samme dag. Skolens registreringer og eldre meldinger retter skolen; kontakt den.
 absence-error-year = Dagene må ligge i dette skoleåret.
 absence-error-long = En melding kan dekke høyst 92 dager.
 absence-error-part = En del av en dag gjelder bare én dag.
