@@ -238,6 +238,17 @@ async fn security_headers_on_every_response(app: TestApp) {
         let response = request.send().await.expect(what);
         assert_eq!(response.status().as_u16(), status, "{what}");
         assert_security_headers(what, &response);
+        let cache = response
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        if matches!(what, "stylesheet" | "script") {
+            assert!(cache.starts_with("public"), "{what}: {cache}");
+        } else {
+            assert_eq!(cache, "no-store", "{what}: pages and answers are not kept");
+        }
     }
     // No page carries an inline script: the CSP would block it, so it would be a bug.
     for path in ["/overview", "/messages", "/profile", "/absence"] {
@@ -261,6 +272,44 @@ async fn security_headers_on_every_response(app: TestApp) {
         }
         assert!(!body.contains(" onclick="), "{path}: inline handler");
     }
+}
+
+/// Signing out ends the session and tells the browser to drop its cookie (issue 15).
+async fn signing_out_removes_the_cookie(app: TestApp) {
+    let browser = app.signed_in("guardian1").await;
+    let page = browser
+        .get(app.url("/profile"))
+        .send()
+        .await
+        .expect("profile")
+        .text()
+        .await
+        .expect("body");
+    let response = browser
+        .post(app.url("/logout"))
+        .form(&[("csrf", common::csrf_of(&page))])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(response.status(), 303);
+    let set_cookie: Vec<String> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_owned))
+        .collect();
+    let removal = set_cookie
+        .iter()
+        .find(|c| c.starts_with("skolebro_session="))
+        .unwrap_or_else(|| panic!("a removal cookie: {set_cookie:?}"));
+    assert!(removal.contains("Max-Age=0"), "{removal}");
+    assert!(removal.contains("Path=/"), "{removal}");
+    let r = browser
+        .get(app.url("/overview"))
+        .send()
+        .await
+        .expect("overview");
+    assert_eq!(r.status(), 303, "signed out");
 }
 
 async fn post_json(app: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
@@ -444,6 +493,7 @@ async fn absence_reports_are_limited_per_account(app: TestApp) {
 }
 
 on_both_databases!(
+    signing_out_removes_the_cookie,
     session_id_changes_at_sign_in,
     cookies_are_http_only_same_site_and_secure_behind_tls,
     security_headers_on_every_response,

@@ -140,7 +140,11 @@ async fn logout(
     if let Some(s) = &viewer.signed_in {
         state.store.end_session(&s.token).await?;
     }
-    let jar = CookieJar::new().remove(Cookie::build(SESSION_COOKIE).path("/"));
+    // A removal cookie (empty, Max-Age=0, expired), sent whatever the request carried: a fresh
+    // jar's `remove` sends nothing, which left the browser holding the ended session's cookie.
+    let mut removal = Cookie::build((SESSION_COOKIE, "")).path("/").build();
+    removal.make_removal();
+    let jar = CookieJar::new().add(removal);
     Ok((jar, Redirect::to("/login")).into_response())
 }
 

@@ -126,6 +126,10 @@ pub fn app(state: AppState) -> Router {
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "same-origin"),
+        // Pages and API answers are a person's own: no browser, proxy or back button keeps them
+        // (issue 15). Answers that may be kept say so themselves: the stylesheet and script,
+        // content-addressed files (`private`), the calendar feed.
+        (header::CACHE_CONTROL, "no-store"),
     ];
     let mut router = Router::new()
         .route("/healthz", get(healthz))
