@@ -183,7 +183,10 @@ fn shorten(name: &str, max: usize) -> String {
 /// with its extension kept; `file` when nothing is left.
 pub fn safe_file_name(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = last.chars().filter(|c| !c.is_control()).collect();
+    let cleaned: String = last
+        .chars()
+        .filter(|c| !c.is_control() && !crate::text::is_bidi_control(*c))
+        .collect();
     // Dots and spaces may alternate (". ..") : strip them together, or a dot stays in front.
     let cleaned = cleaned
         .trim_start_matches(|c: char| c == '.' || c.is_whitespace())

@@ -35,6 +35,16 @@ pub fn multi_line(input: &str, max: usize) -> Result<Option<String>, TextProblem
 }
 
 /// A trimmed single-line text of at most `max` characters.
+/// Whether `c` changes the direction text is shown in (marks, embeddings, overrides, isolates)
+/// or is an invisible byte-order mark: in a file name, `faktura\u{202E}fdp.exe` is shown as
+/// `fakturaexe.pdf`. Joiners (U+200C, U+200D) are not among them: Persian and emoji need them.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'
+    )
+}
+
 pub fn single_line(input: &str, max: usize) -> Result<String, TextProblem> {
     let t = input.trim();
     if t.is_empty() {
@@ -64,6 +74,16 @@ pub fn username(input: &str) -> Result<String, TextProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bidi_controls_are_known_and_joiners_are_not() {
+        assert!("a\u{202E}b".chars().any(is_bidi_control));
+        assert!("\u{2067}x\u{2069}"
+            .chars()
+            .all(|c| c == 'x' || is_bidi_control(c)));
+        assert!(!"می\u{200C}خواهم".chars().any(is_bidi_control));
+        assert!(!"Ærø".chars().any(is_bidi_control));
+    }
 
     #[test]
     fn single_line_rules() {

@@ -355,7 +355,12 @@ async fn names_lose_their_paths_and_office_documents_keep_theirs(app: TestApp) {
             "file",
             file(zip, "Referat.docx", "application/octet-stream"),
         )
-        .part("file", file(b"%PDF-1.7\n", "side.html", "text/html"));
+        .part("file", file(b"%PDF-1.7\n", "side.html", "text/html"))
+        // Shown as "fakturaexe.pdf" if the override were kept (issue 15).
+        .part(
+            "file",
+            file(b"%PDF-1.7\n", "faktura\u{202E}fdp.exe", "application/pdf"),
+        );
     let (status, created) = attach(&app, &guardian, thread, form).await;
     assert_eq!(status, 201, "{created}");
     let names: Vec<&str> = created["attachments"]
@@ -366,7 +371,13 @@ async fn names_lose_their_paths_and_office_documents_keep_theirs(app: TestApp) {
         .collect();
     assert_eq!(
         names,
-        ["passwd.txt", "rapport.pdf", "Referat.docx", "side.html.pdf"]
+        [
+            "passwd.txt",
+            "rapport.pdf",
+            "Referat.docx",
+            "side.html.pdf",
+            "fakturafdp.exe.pdf"
+        ]
     );
     let types: Vec<&str> = created["attachments"]
         .as_array()
@@ -380,6 +391,7 @@ async fn names_lose_their_paths_and_office_documents_keep_theirs(app: TestApp) {
             "text/plain; charset=utf-8",
             "application/pdf",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/pdf",
             "application/pdf"
         ]
     );
