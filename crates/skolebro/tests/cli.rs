@@ -207,6 +207,19 @@ fn backup_of_postgres_points_to_pg_dump() {
 }
 
 #[test]
+fn a_sqlite_url_to_a_new_file_creates_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("school").join("new.db");
+    let url = format!("sqlite://{}", file.display());
+    let (ok, out, err) = run(&["migrate", "--database-url", &url], &[]);
+    assert!(ok, "{out}{err}");
+    assert!(file.exists(), "the file and its directory are made");
+    // Once more: the file is opened, not made again, and an explicit mode is kept.
+    let (ok, out, err) = run(&["migrate", "--database-url", &format!("{url}?mode=rw")], &[]);
+    assert!(ok, "{out}{err}");
+}
+
+#[test]
 fn a_bad_database_url_is_a_clear_error() {
     let (ok, _, err) = run(&["migrate", "--database-url", "mysql://x"], &[]);
     assert!(!ok);

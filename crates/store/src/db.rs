@@ -245,7 +245,8 @@ fn settled(conn: &sqlx::AnyConnection) -> bool {
 }
 
 impl Store {
-    /// Connects to `url`: `sqlite://PATH` (created when missing) or `postgres://…`.
+    /// Connects to `url`: `sqlite://PATH` (created when missing, with its directory) or
+    /// `postgres://…`.
     pub async fn connect(url: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
@@ -258,7 +259,11 @@ impl Store {
                 url.split(':').next().unwrap_or("")
             )));
         };
-        let mut options = AnyConnectOptions::from_str(url)?;
+        let url = match backend {
+            Backend::Sqlite => sqlite_creating(url)?,
+            Backend::Postgres => url.to_owned(),
+        };
+        let mut options = AnyConnectOptions::from_str(&url)?;
         // Bulk loads write statements of many kilobytes; slow ones are for debugging, not the log.
         options = options
             .log_slow_statements(tracing::log::LevelFilter::Debug, Duration::from_millis(500));
@@ -581,6 +586,31 @@ pub(crate) async fn insert_rows(
         q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// A SQLite URL that creates the file when it is missing, as `--data-dir` does: SQLite's own
+/// default opens existing files only ("unable to open database file"). A `mode=` the operator
+/// gave is kept; the file's directory is made when it is missing.
+fn sqlite_creating(url: &str) -> Result<String> {
+    let (path, query) = match url.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (url, None),
+    };
+    let file = path.trim_start_matches("sqlite:").trim_start_matches("//");
+    if !file.is_empty() && file != ":memory:" {
+        if let Some(dir) = std::path::Path::new(file).parent() {
+            if !dir.as_os_str().is_empty() && !dir.exists() {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Invalid(format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
+        }
+    }
+    Ok(match query {
+        Some(q) if q.split('&').any(|kv| kv.starts_with("mode=")) => url.to_owned(),
+        Some(q) => format!("{path}?{q}&mode=rwc"),
+        None => format!("{path}?mode=rwc"),
+    })
 }
 
 #[cfg(test)]
