@@ -215,7 +215,10 @@ fn a_sqlite_url_to_a_new_file_creates_it() {
     assert!(ok, "{out}{err}");
     assert!(file.exists(), "the file and its directory are made");
     // Once more: the file is opened, not made again, and an explicit mode is kept.
-    let (ok, out, err) = run(&["migrate", "--database-url", &format!("{url}?mode=rw")], &[]);
+    let (ok, out, err) = run(
+        &["migrate", "--database-url", &format!("{url}?mode=rw")],
+        &[],
+    );
     assert!(ok, "{out}{err}");
 }
 

@@ -127,3 +127,57 @@ async fn the_api_conforms_to_its_openapi_document() {
     );
     app.stop().await;
 }
+
+/// The OpenAPI document is valid for an outside validator (`openapi-spec-validator`, PyPI) and
+/// names every operation once: client generators make one function per operationId, so a
+/// repeated one breaks them (issue 15: four were used twice).
+#[tokio::test]
+async fn the_openapi_document_passes_an_outside_validator() {
+    let app = TestApp::spawn(Db::Sqlite).await.expect("SQLite test app");
+    let (status, doc) = app.api_get(None, "/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    let mut seen = std::collections::BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            if let Some(id) = op["operationId"].as_str() {
+                if let Some(first) = seen.insert(id.to_owned(), format!("{method} {path}")) {
+                    panic!("operationId {id} is used by {first} and {method} {path}");
+                }
+            }
+        }
+    }
+    assert!(
+        seen.len() > 50,
+        "the document lists the API: {}",
+        seen.len()
+    );
+    app.stop().await;
+    let available = Command::new("openapi-spec-validator")
+        .arg("--help")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available {
+        assert!(
+            std::env::var_os("SKOLEBRO_REQUIRE_BROWSER").is_none(),
+            "SKOLEBRO_REQUIRE_BROWSER is set but openapi-spec-validator is missing \
+             (pip install openapi-spec-validator)"
+        );
+        eprintln!(
+            "skipped: openapi-spec-validator is missing (pip install openapi-spec-validator)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("openapi.json");
+    std::fs::write(&file, doc.to_string()).expect("write");
+    let output = Command::new("openapi-spec-validator")
+        .arg(&file)
+        .output()
+        .expect("run openapi-spec-validator");
+    assert!(
+        output.status.success(),
+        "openapi-spec-validator:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -1614,7 +1614,7 @@ pub async fn api_create_event(
 
 /// Answer an invitation (yes / no / maybe, people, note) until its deadline; answering again
 /// changes the answer.
-#[utoipa::path(put, path = "/api/v1/events/{id}/rsvp", tag = "calendar", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/events/{id}/rsvp", tag = "calendar", operation_id = "api_rsvp_event", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Event id")), request_body = RsvpRequest,
     responses((status = 200, body = EventJson),
         (status = 403, description = "Not invited to answer (staff, pupils)", content_type = "application/problem+json"),

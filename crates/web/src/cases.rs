@@ -2911,7 +2911,7 @@ fn summary_json(c: &CaseSummary, today: Date, me: &SignedIn) -> CaseSummaryJson 
 
 /// The caller's cases, the check-ins due, and the duties to act (staff, leaders); a guardian's
 /// own concerns.
-#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", operation_id = "api_list_cases", security(("bearer" = [])),
     responses((status = 200, body = CaseListJson)))]
 pub async fn api_list(State(state): State<AppState>, viewer: Viewer) -> Res<Json<CaseListJson>> {
     let me = viewer.require()?;

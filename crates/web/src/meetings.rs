@@ -2129,7 +2129,7 @@ pub struct Created {
 }
 
 /// Plan a parent meeting for a class: its staff, leaders and its parent representatives.
-#[utoipa::path(post, path = "/api/v1/classes/{id}/meetings", tag = "meetings",
+#[utoipa::path(post, path = "/api/v1/classes/{id}/meetings", tag = "meetings", operation_id = "api_create_meeting",
     request_body = PlanRequest, security(("bearer" = [])), params(("id" = i64, Path, description = "Class id")),
     responses((status = 201, body = Created), (status = 403, description = "Not a planner of the class"), (status = 404),
         (status = 422, description = "A field, the agenda (an empty item) or the times not accepted, with the reason")))]
@@ -2212,7 +2212,7 @@ pub async fn api_vote(
 /// Reply to the invitation with needs: an interpreter (in the language agreed in one's
 /// profile, PEO-4), childcare for siblings, a food or drink contribution. Replying again
 /// replaces the reply; after the deadline the reply is refused. Guardians of the class.
-#[utoipa::path(put, path = "/api/v1/meetings/{meeting}/rsvp", tag = "meetings",
+#[utoipa::path(put, path = "/api/v1/meetings/{meeting}/rsvp", tag = "meetings", operation_id = "api_rsvp_meeting",
     request_body = RsvpRequest, security(("bearer" = [])), params(("meeting" = i64, Path, description = "Meeting id")),
     responses((status = 204), (status = 403, description = "No child in the class"), (status = 404),
         (status = 409, description = "The reply deadline has passed"),

@@ -1272,7 +1272,7 @@ fn post_json(post: &Post, images: &[skolebro_store::posts::PostImage]) -> PostJs
 
 /// Write a post to a class, a grade, the staff or the whole school. Staff post to the classes
 /// and grades they teach in; leaders to anyone, and only leaders mark emergencies.
-#[utoipa::path(post, path = "/api/v1/posts", tag = "posts", request_body = PostRequest,
+#[utoipa::path(post, path = "/api/v1/posts", tag = "posts", operation_id = "api_create_post", request_body = PostRequest,
     security(("bearer" = [])),
     responses((status = 201, body = Created),
         (status = 403, description = "An audience the caller may not post to, or an emergency by someone who is not a leader"),
@@ -1307,7 +1307,7 @@ pub struct CursorQuery {
 
 /// The posts the caller reads, newest first, by keyset cursor: their own, and the published
 /// posts to their classes, their grades, the staff (staff) and the whole school.
-#[utoipa::path(get, path = "/api/v1/posts", tag = "posts", params(CursorQuery),
+#[utoipa::path(get, path = "/api/v1/posts", tag = "posts", operation_id = "api_list_posts", params(CursorQuery),
     security(("bearer" = [])), responses((status = 200, body = PostList)))]
 pub async fn api_list(
     State(state): State<AppState>,
@@ -1341,7 +1341,7 @@ pub async fn api_post(
 }
 
 /// Confirm "read and understood" of a post that asks for it. Confirming again changes nothing.
-#[utoipa::path(post, path = "/api/v1/posts/{post}/acknowledge", tag = "posts",
+#[utoipa::path(post, path = "/api/v1/posts/{post}/acknowledge", tag = "posts", operation_id = "api_acknowledge_post",
     security(("bearer" = [])), params(("post" = i64, Path, description = "Post id")),
     responses((status = 204), (status = 403, description = "The caller's own post"),
         (status = 404), (status = 409, description = "The post does not ask for acknowledgement")))]

@@ -389,7 +389,7 @@ pub async fn api_notes(
 }
 
 /// The guardians acknowledge the shared summary.
-#[utoipa::path(post, path = "/api/v1/bookings/{booking}/acknowledge", tag = "conferences",
+#[utoipa::path(post, path = "/api/v1/bookings/{booking}/acknowledge", tag = "conferences", operation_id = "api_acknowledge_booking",
     security(("bearer" = [])), params(("booking" = i64, Path, description = "Booking id")),
     responses((status = 204), (status = 403), (status = 404), (status = 409, description = "Nothing shared yet")))]
 pub async fn api_acknowledge(
