@@ -350,7 +350,52 @@ async fn security_headers_on_every_page(app: TestApp) {
     }
 }
 
+/// A problem's title says what its status means (issue 15): a conflict is not "could not be
+/// understood", a refused recipient not "the form had expired".
+async fn problem_titles_match_the_status(app: TestApp) {
+    let token = app.token("guardian1").await;
+    let pupil = app.id_of("pupil1").await.0;
+    let mut day =
+        skolebro_store::clock::today(&jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz"))
+            .tomorrow()
+            .expect("tomorrow");
+    while !skolebro_domain::calendar::is_working_day(day) {
+        day = day.tomorrow().expect("tomorrow");
+    }
+    let report = || {
+        app.client()
+            .post(app.url(&format!("/api/v1/pupils/{pupil}/absences")))
+            .bearer_auth(&token)
+            .header("accept-language", "en")
+            .json(&serde_json::json!({"from": day.to_string(), "reason": "illness"}))
+            .send()
+    };
+    assert_eq!(report().await.expect("report").status(), 201);
+    let (status, body) = problem(report().await.expect("again")).await;
+    assert_eq!(status, 409);
+    assert_eq!(body["title"], "Not possible as things stand", "{body}");
+
+    let (status, body) = problem(
+        app.client()
+            .post(app.url("/api/v1/threads"))
+            .bearer_auth(&token)
+            .header("accept-language", "en")
+            .json(&serde_json::json!({"recipients": [987654], "subject": "Hej", "body": "Hej"}))
+            .send()
+            .await
+            .expect("thread"),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(body["title"], "Not allowed", "{body}");
+    assert_eq!(
+        body["detail"], "You cannot write to one of the chosen recipients.",
+        "{body}"
+    );
+}
+
 on_both_databases!(
+    problem_titles_match_the_status,
     me_lists_children_and_classes,
     pupil_and_class_shapes,
     openapi_describes_every_api_route,

@@ -20,6 +20,10 @@ pub enum WebError {
     /// school, staff outside a case): 403 with the reason, on the page and in problem JSON.
     #[error("refused: {0}")]
     Refused(String),
+    /// 403 with a reason from the locale files (its key), translated for the reader when the
+    /// answer is rendered: for refusals decided where no translator is at hand.
+    #[error("denied: {0}")]
+    Denied(&'static str),
     /// No such record, or one the actor may not know of: the same answer for both.
     #[error("not found")]
     NotFound,
@@ -89,6 +93,10 @@ impl From<Refusal> for WebError {
 #[derive(Debug, Clone)]
 pub struct ErrorDetail(pub String);
 
+/// The locale key of an answer's detail, translated when the answer is rendered.
+#[derive(Debug, Clone, Copy)]
+pub struct DetailKey(pub &'static str);
+
 /// Marks a detail written for people, so that the error page shows it in place of the
 /// status's general text.
 #[derive(Debug, Clone, Copy)]
@@ -99,7 +107,9 @@ impl WebError {
         match self {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::Unauthorized => StatusCode::UNAUTHORIZED,
-            WebError::Forbidden | WebError::Refused(_) => StatusCode::FORBIDDEN,
+            WebError::Forbidden | WebError::Refused(_) | WebError::Denied(_) => {
+                StatusCode::FORBIDDEN
+            }
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -189,6 +199,10 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let mut response = self.status().into_response();
         if let WebError::Refused(_) = &self {
+            response.extensions_mut().insert(DetailForPeople);
+        }
+        if let WebError::Denied(key) = &self {
+            response.extensions_mut().insert(DetailKey(key));
             response.extensions_mut().insert(DetailForPeople);
         }
         let detail = match &self {

@@ -177,9 +177,12 @@ async fn check_recipients(
     let facts = state.store.recipient_facts(me.actor.school_id, ids).await?;
     let mut households = Vec::with_capacity(ids.len());
     for id in ids {
-        let f = facts.get(id).ok_or(WebError::Forbidden)?;
+        let refused = WebError::Denied("messages-error-recipient");
+        let Some(f) = facts.get(id) else {
+            return Err(refused);
+        };
         if !may_message(me, *id, f, settings.guardians_may_message) {
-            return Err(WebError::Forbidden);
+            return Err(refused);
         }
         households.push(household(*id, f));
     }
@@ -917,7 +920,7 @@ async fn send_new(
     match start_thread(&state, me, &draft, files).await {
         Ok(sent) => Ok(Redirect::to(&format!("/messages/{}", sent.thread_id)).into_response()),
         // The form comes back whole, so nothing typed is lost.
-        Err(WebError::Forbidden) => {
+        Err(WebError::Denied(_)) => {
             render_new(
                 &state,
                 &viewer,

@@ -17,7 +17,7 @@ use skolebro_domain::{Actor, Lang};
 use skolebro_store::auth::{random_token, SessionKind};
 use skolebro_store::people::{Me, School};
 
-use crate::error::{DetailForPeople, ErrorDetail, WebError};
+use crate::error::{DetailForPeople, DetailKey, ErrorDetail, WebError};
 use crate::i18n::Tr;
 use crate::AppState;
 
@@ -302,10 +302,14 @@ pub async fn attach_viewer_and_render_errors(
 async fn render_error(viewer: &Viewer, response: Response) -> Response {
     let status = response.status();
     let (mut parts, body) = response.into_parts();
-    let detail = match parts.extensions.get::<ErrorDetail>() {
-        Some(d) => d.0.clone(),
+    let detail = match (
+        parts.extensions.get::<DetailKey>(),
+        parts.extensions.get::<ErrorDetail>(),
+    ) {
+        (Some(key), _) => viewer.tr.t(key.0),
+        (None, Some(d)) => d.0.clone(),
         // A rejection from one of axum's extractors: its text says what was wrong.
-        None => to_bytes(body, 4096)
+        (None, None) => to_bytes(body, 4096)
             .await
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default(),
@@ -313,7 +317,7 @@ async fn render_error(viewer: &Viewer, response: Response) -> Response {
     let tr = viewer.tr;
     let code = status.as_u16();
     let key = match code {
-        400 | 401 | 403 | 404 | 405 | 413 | 415 | 422 | 429 | 500 | 503 | 507 => {
+        400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 422 | 429 | 500 | 503 | 507 => {
             format!("error-{code}")
         }
         c if c >= 500 => "error-500".to_owned(),
