@@ -118,6 +118,17 @@ impl Actor {
     }
 }
 
+/// Whether the actor may send a message of `kind`, on the page and in the API alike: anyone
+/// who writes may mark their own message sensitive (it is then never quoted in a notification);
+/// praise is the school's, counted apart so the school sees its balance (MSG-4).
+pub fn may_send_kind(actor: &Actor, kind: crate::messages::MessageKind) -> bool {
+    use crate::messages::MessageKind;
+    match kind {
+        MessageKind::Ordinary | MessageKind::Sensitive => true,
+        MessageKind::Praise => actor.has(Role::Staff) || actor.has(Role::Leader),
+    }
+}
+
 /// Whether a person with `roles` takes part in the school's conversations now: staff, leaders
 /// and pupils do; a guardian only while holding full access to a child (`full_child`).
 ///
@@ -436,6 +447,19 @@ fn conference_staff(actor: &Actor, resource: &Resource<'_>) -> bool {
         || (taking_part && actor.has(Role::Staff))
 }
 
+/// Whether the actor records absence as the school: a leader or a teacher of the pupil, but
+/// never over a child of their own. A staff member who is also the pupil's parent reports as
+/// a parent (issue 15: the school's powers do not come with being employed there).
+fn records_for_school(
+    actor: &Actor,
+    school_id: SchoolId,
+    pupil_id: PersonId,
+    classes: &[ClassId],
+) -> bool {
+    actor.guardian_access(pupil_id).is_none()
+        && (actor.is_leader_of(school_id) || actor.teaches_any(classes))
+}
+
 /// The decision: may `actor` do `action` on `resource`?
 pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
     // Nothing crosses a school's boundary.
@@ -557,9 +581,11 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
         (
             Action::RecordAbsence,
             Resource::Pupil {
-                school_id, classes, ..
+                school_id,
+                pupil_id,
+                classes,
             },
-        ) => actor.is_leader_of(school_id) || actor.teaches_any(classes),
+        ) => records_for_school(actor, school_id, pupil_id, classes),
         // The school's staff of the pupil withdraw any record; a guardian with custody only a
         // report of their own, on the day they made it (ABS-1: "correct or withdraw the same
         // day"), never what the school recorded.
@@ -573,8 +599,7 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
                 made_today,
             },
         ) => {
-            actor.is_leader_of(school_id)
-                || actor.teaches_any(classes)
+            records_for_school(actor, school_id, pupil_id, classes)
                 || (actor.guardian_access(pupil_id) == Some(Access::Full)
                     && reported_by == actor.person_id
                     && made_today)
@@ -1394,6 +1419,16 @@ mod tests {
     }
 
     #[test]
+    fn praise_is_the_schools_and_anyone_may_write_sensitively() {
+        use crate::messages::MessageKind;
+        let parent = guardian(Access::Full);
+        assert!(may_send_kind(&parent, MessageKind::Sensitive));
+        assert!(!may_send_kind(&parent, MessageKind::Praise));
+        assert!(may_send_kind(&contact_teacher(), MessageKind::Praise));
+        assert!(may_send_kind(&leader(), MessageKind::Praise));
+    }
+
+    #[test]
     fn a_guardian_withdraws_only_their_own_report_of_today() {
         let record = |reported_by, made_today| Resource::AbsenceRecord {
             school_id: SCHOOL,
@@ -1434,6 +1469,41 @@ mod tests {
             Action::WithdrawAbsence,
             &record(GUARDIAN, true)
         ));
+    }
+
+    #[test]
+    fn a_teacher_who_is_the_pupils_parent_reports_as_a_parent() {
+        let parent_teacher = Actor {
+            roles: vec![Role::Staff, Role::Leader, Role::Guardian],
+            ..Actor {
+                teaches: contact_teacher().teaches,
+                ..guardian(Access::Full)
+            }
+        };
+        let pupil = Resource::Pupil {
+            school_id: SCHOOL,
+            pupil_id: PUPIL,
+            classes: &[CLASS],
+        };
+        assert!(!may(&parent_teacher, Action::RecordAbsence, &pupil));
+        assert!(may(&parent_teacher, Action::ReportAbsence, &pupil));
+        // Another pupil of the class is the school's to record.
+        let classmate = Resource::Pupil {
+            school_id: SCHOOL,
+            pupil_id: OTHER_PUPIL,
+            classes: &[CLASS],
+        };
+        assert!(may(&parent_teacher, Action::RecordAbsence, &classmate));
+        // The school's record of their own child is not theirs to withdraw.
+        let record = Resource::AbsenceRecord {
+            school_id: SCHOOL,
+            pupil_id: PUPIL,
+            classes: &[CLASS],
+            reported_by: contact_teacher().person_id,
+            made_today: true,
+        };
+        assert!(!may(&parent_teacher, Action::WithdrawAbsence, &record));
+        assert!(may(&contact_teacher(), Action::WithdrawAbsence, &record));
     }
 
     #[test]

@@ -492,7 +492,78 @@ async fn absence_reports_are_limited_per_account(app: TestApp) {
     assert_eq!(response.status(), 201);
 }
 
+/// A foreign site can make a browser send its session cookie to the API; a change signed in
+/// by that cookie needs the session's CSRF token in a header (issue 15 §2).
+async fn cookie_sessions_change_nothing_through_the_api_without_the_token(app: TestApp) {
+    let token = app.token("teacher1").await;
+    let g1 = app.id_of("guardian1").await.0;
+    let created = post_json(
+        &app,
+        &token,
+        "/api/v1/threads",
+        json!({"recipients": [g1], "subject": "Udflugt", "body": "Hej"}),
+    )
+    .await;
+    assert_eq!(created.status(), 201);
+    let thread = created.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let open = format!("/api/v1/threads/{thread}/open");
+    let browser = app.signed_in("teacher1").await;
+    let forged = browser
+        .post(app.url(&open))
+        .header("origin", "https://evil.example")
+        .header("accept-language", "en")
+        .send()
+        .await
+        .expect("forged");
+    assert_eq!(forged.status(), 403);
+    let problem: Value = forged.json().await.expect("problem");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("X-CSRF-Token")),
+        "{problem}"
+    );
+    let (_, detail) = app
+        .api_get(Some(&token), &format!("/api/v1/threads/{thread}"))
+        .await;
+    assert_eq!(
+        detail["open_to_all"],
+        json!(false),
+        "the forged request changed nothing: {detail}"
+    );
+    // Reading with the cookie still works, and a change with the token goes through.
+    let me = browser.get(app.url("/api/v1/me")).send().await.expect("me");
+    assert_eq!(me.status(), 200);
+    let page = browser
+        .get(app.url("/profile"))
+        .send()
+        .await
+        .expect("profile")
+        .text()
+        .await
+        .expect("body");
+    let with_token = browser
+        .post(app.url(&open))
+        .header("x-csrf-token", csrf_of(&page))
+        .send()
+        .await
+        .expect("with token");
+    assert!(with_token.status().is_success(), "{}", with_token.status());
+    // A bearer client needs no such header.
+    let bearer = app
+        .client()
+        .post(app.url(&open))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("bearer");
+    assert!(bearer.status().is_success(), "{}", bearer.status());
+}
+
 on_both_databases!(
+    cookie_sessions_change_nothing_through_the_api_without_the_token,
     signing_out_removes_the_cookie,
     session_id_changes_at_sign_in,
     cookies_are_http_only_same_site_and_secure_behind_tls,

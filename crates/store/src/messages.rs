@@ -194,6 +194,32 @@ fn message_notices(
         .collect()
 }
 
+/// The capitals SQL's `LOWER` leaves alone on SQLite (ASCII only there, and on PostgreSQL under
+/// a C locale), with their small letters: the Danish and Norwegian ones and their neighbours.
+const FOLDS: [(&str, &str); 9] = [
+    ("Æ", "æ"),
+    ("Ø", "ø"),
+    ("Å", "å"),
+    ("Ä", "ä"),
+    ("Ö", "ö"),
+    ("Ü", "ü"),
+    ("É", "é"),
+    ("È", "è"),
+    ("Ñ", "ñ"),
+];
+
+/// `column` in small letters on both databases, for searches with a pattern lowered in Rust:
+/// `LOWER` for a–z, then the letters of [`FOLDS`] (issue 15: "Ærøskøbing-turen" was not found
+/// when typed exactly). A function over the column, as `LOWER` alone was: the search reads the
+/// person's conversations, not an index of words.
+fn folded(column: &str) -> String {
+    FOLDS
+        .iter()
+        .fold(format!("LOWER({column})"), |expr, (big, small)| {
+            format!("REPLACE({expr}, '{big}', '{small}')")
+        })
+}
+
 /// The participants of a conversation who take part in conversations now (see
 /// `skolebro_domain::access::converses`): only they hear of a new message, by e-mail or live.
 /// A former guardian stays a participant, so their earlier messages keep their author.
@@ -662,7 +688,7 @@ impl Store {
     }
 
     /// One page of a person's inbox, newest first, after `cursor`. With `search`, only
-    /// conversations whose subject or messages contain it (case-insensitive for a–z).
+    /// conversations whose subject or messages contain it, whatever the case (see `folded`).
     pub async fn inbox(
         &self,
         person: PersonId,
@@ -672,11 +698,13 @@ impl Store {
     ) -> Result<Vec<InboxItem>> {
         let (at, id) = cursor.unwrap_or((i64::MAX, i64::MAX));
         let filter = match search {
-            Some(_) => {
-                "AND (LOWER(t.subject) LIKE $5 ESCAPE '\\' OR EXISTS (SELECT 1 FROM message m \
-                 WHERE m.thread_id = t.id AND LOWER(m.body) LIKE $5 ESCAPE '\\'))"
-            }
-            None => "",
+            Some(_) => format!(
+                "AND ({} LIKE $5 ESCAPE '\\' OR EXISTS (SELECT 1 FROM message m \
+                 WHERE m.thread_id = t.id AND {} LIKE $5 ESCAPE '\\'))",
+                folded("t.subject"),
+                folded("m.body")
+            ),
+            None => String::new(),
         };
         let sql = format!(
             "SELECT t.id AS thread_id, t.subject, t.kind, tp.unread, tp.last_message_at, \

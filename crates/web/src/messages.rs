@@ -16,6 +16,7 @@ use futures_util::stream::{self, Stream};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use skolebro_domain::access;
 use skolebro_domain::contact_hours::ContactHours;
 use skolebro_domain::messages::{self as rules, Household, MessageKind, ReplyRoute};
 use skolebro_domain::profile::profile;
@@ -697,7 +698,6 @@ struct NewPage {
     hours: Option<HoursNotice>,
     errors: Vec<String>,
     tone: Option<(f64, Vec<AdviceView>)>,
-    may_choose_kind: bool,
     attach_hint: String,
 }
 
@@ -746,7 +746,6 @@ async fn render_new(
     } else {
         Vec::new()
     };
-    let staff = me.actor.has(Role::Staff) || me.actor.has(Role::Leader);
     let page = NewPage {
         chrome: viewer.chrome(),
         tr,
@@ -758,6 +757,7 @@ async fn render_new(
         body,
         kinds: MessageKind::ALL
             .iter()
+            .filter(|k| access::may_send_kind(&me.actor, **k))
             .map(|k| {
                 (
                     k.as_str(),
@@ -769,7 +769,6 @@ async fn render_new(
         hours: hours_notice(state, me).await?,
         errors,
         tone,
-        may_choose_kind: staff,
         attach_hint: attach_hint(&tr),
     };
     let failed = !page.errors.is_empty();
@@ -866,14 +865,16 @@ async fn send_new(
     }
     let subject_raw = get("subject").unwrap_or_default();
     let body_raw = get("body").unwrap_or_default();
-    let staff = me.actor.has(Role::Staff) || me.actor.has(Role::Leader);
-    let kind = match get("kind").filter(|_| staff) {
+    let kind = match get("kind") {
         Some(k) => k
             .parse::<MessageKind>()
             .map_err(|e| WebError::BadRequest(e.to_string()))?,
         None => MessageKind::Ordinary,
     };
     let mut errors = Vec::new();
+    if !access::may_send_kind(&me.actor, kind) {
+        errors.push(tr.t("messages-error-kind"));
+    }
     if chosen.is_empty() {
         errors.push(tr.t("messages-error-no-recipients"));
     }
@@ -1615,11 +1616,11 @@ pub async fn api_create_thread(
     Json(req): Json<NewThreadRequest>,
 ) -> Result<(StatusCode, Json<Created>), WebError> {
     let me = viewer.require()?;
-    let staff = me.actor.has(Role::Staff) || me.actor.has(Role::Leader);
-    if !staff && req.kind == MessageKind::Praise {
-        return Err(WebError::Unprocessable(
-            "kind: praise is sent by the school".into(),
-        ));
+    if !access::may_send_kind(&me.actor, req.kind) {
+        return Err(WebError::Unprocessable(format!(
+            "kind: {}",
+            viewer.tr.t("messages-error-kind")
+        )));
     }
     let mut recipients: Vec<PersonId> = Vec::with_capacity(req.recipients.len());
     for r in req.recipients {

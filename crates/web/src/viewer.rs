@@ -282,6 +282,23 @@ pub async fn attach_viewer_and_render_errors(
             return render_error(&fallback, e.into_response()).await;
         }
     };
+    // A browser sends its session cookie with any request, also one a foreign site makes it
+    // send. A change through the API signed in by that cookie therefore needs the session's
+    // CSRF token in `X-CSRF-Token`; bearer clients send no cookie and are not exposed.
+    let by_cookie = viewer
+        .signed_in
+        .as_ref()
+        .is_some_and(|s| s.kind == SessionKind::Web);
+    if api && by_cookie && !req.method().is_safe() {
+        let sent = req
+            .headers()
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok());
+        if viewer.check_csrf(sent).is_err() {
+            let refused = WebError::Denied("api-error-csrf").into_response();
+            return render_error(&viewer, refused).await;
+        }
+    }
     req.extensions_mut().insert(viewer.clone());
     let mut response = next.run(req).await;
     if viewer.anon_csrf_is_new && viewer.signed_in.is_none() && !viewer.api {

@@ -16,6 +16,7 @@ error-401 = Log venligst ind
 error-401-text = Du skal logge ind for at se denne side.
 error-403 = Ikke tilladt
 error-403-text = Formularen var udløbet eller kom ikke fra denne side. Genindlæs siden og prøv igen.
+api-error-csrf = Ændringer gennem API'et med en sessionscookie skal have sessionens CSRF-token i X-CSRF-Token. Programmer bruger et bearer-token.
 error-404 = Ikke fundet
 error-404-text = Der er intet her, eller du har ikke adgang til det.
 error-405 = Ikke muligt her

@@ -69,6 +69,7 @@ messages-error-empty = { $field } er tom.
 messages-error-too-long = { $field } er længere end { $max } tegn.
 messages-error-control = { $field } indeholder tegn, der ikke kan gemmes.
 messages-error-no-recipients = Vælg mindst én modtager.
+messages-error-kind = Ros sendes af skolen; vælg en almindelig eller følsom besked.
 messages-error-recipient = Du kan ikke skrive til en af de valgte modtagere.
 messages-error-date = Angiv datoen som en dag, der er gået.
 messages-error-channel = Vælg, hvordan I talte sammen.

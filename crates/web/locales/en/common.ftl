@@ -16,6 +16,7 @@ error-401 = Please sign in
 error-401-text = You need to sign in to see this page.
 error-403 = Not allowed
 error-403-text = The form had expired or did not come from this site. Reload the page and try again.
+api-error-csrf = Changes through the API signed in by a session cookie need the session's CSRF token in X-CSRF-Token. Programs use a bearer token.
 error-404 = Not found
 error-404-text = There is nothing here, or you do not have access to it.
 error-405 = Not possible here

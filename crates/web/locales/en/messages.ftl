@@ -69,6 +69,7 @@ messages-error-empty = { $field } is empty.
 messages-error-too-long = { $field } is longer than { $max } characters.
 messages-error-control = { $field } contains characters that cannot be stored.
 messages-error-no-recipients = Choose at least one recipient.
+messages-error-kind = Praise is sent by the school; choose an ordinary or a sensitive message.
 messages-error-recipient = You cannot write to one of the chosen recipients.
 messages-error-date = Give the date as a day that has passed.
 messages-error-channel = Choose how you talked.

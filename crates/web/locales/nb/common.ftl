@@ -16,6 +16,7 @@ error-401 = Vennligst logg inn
 error-401-text = Du må logge inn for å se denne siden.
 error-403 = Ikke tillatt
 error-403-text = Skjemaet var utløpt eller kom ikke fra denne siden. Last inn siden på nytt og prøv igjen.
+api-error-csrf = Endringer gjennom API-et med en øktcookie må ha øktens CSRF-token i X-CSRF-Token. Programmer bruker et bearer-token.
 error-404 = Ikke funnet
 error-404-text = Det er ingenting her, eller du har ikke tilgang til det.
 error-405 = Ikke mulig her

@@ -69,6 +69,7 @@ messages-error-empty = { $field } er tom.
 messages-error-too-long = { $field } er lengre enn { $max } tegn.
 messages-error-control = { $field } inneholder tegn som ikke kan lagres.
 messages-error-no-recipients = Velg minst én mottaker.
+messages-error-kind = Ros sendes av skolen; velg en vanlig eller sensitiv melding.
 messages-error-recipient = Du kan ikke skrive til en av de valgte mottakerne.
 messages-error-date = Oppgi datoen som en dag som har vært.
 messages-error-channel = Velg hvordan dere snakket sammen.
