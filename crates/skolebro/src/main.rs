@@ -305,6 +305,7 @@ async fn serve(args: &ServeArgs, store: Store) -> Result<(), String> {
             // Attached files live beside the database, content-addressed.
             files_dir: Some(args.db.data_dir.join("files")),
             feed_key: Some(feed_key(&args.db.data_dir)?),
+            header_timeout: None,
         },
     );
     let mailer = match &args.notify.smtp_url {

@@ -571,3 +571,124 @@ on_both_databases!(
     message_sends_are_limited_per_account,
     absence_reports_are_limited_per_account,
 );
+
+/// Slow and silent clients cannot hold connections (issue 15 §2): the request head must come
+/// within the header timeout, also when it trickles in a line at a time, and a kept-alive
+/// connection that goes quiet is closed as well. Not a matter of the database: SQLite only.
+#[tokio::test]
+async fn slow_and_silent_clients_are_cut_off() {
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("s.db").display());
+    let store = skolebro_store::Store::connect(&url).await.expect("store");
+    common::demo_in(&store, 30, skolebro_domain::Country::Dk).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let config = skolebro_web::Config {
+        header_timeout: Some(Duration::from_millis(400)),
+        ..skolebro_web::Config::default()
+    };
+    let state = skolebro_web::AppState::new(store, config);
+    let server = tokio::spawn(skolebro_web::serve(listener, state, std::future::pending()));
+    // Reads until the server closes the connection; the bound only keeps a failure from
+    // hanging the suite, it measures nothing.
+    async fn closed_by_server(stream: &mut tokio::net::tcp::OwnedReadHalf) -> Vec<u8> {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 1024];
+        loop {
+            match tokio::time::timeout(Duration::from_secs(20), stream.read(&mut buf)).await {
+                Err(_) => panic!("the server kept the connection open: {seen:?}"),
+                Ok(Ok(0)) | Ok(Err(_)) => return seen,
+                Ok(Ok(n)) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+    }
+
+    // Half a request head, then nothing.
+    let (mut read, mut write) = TcpStream::connect(addr)
+        .await
+        .expect("connect")
+        .into_split();
+    write
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: school\r\n")
+        .await
+        .expect("write");
+    assert!(closed_by_server(&mut read).await.is_empty());
+
+    // A header line every 100 ms, for ever.
+    let (mut read, mut write) = TcpStream::connect(addr)
+        .await
+        .expect("connect")
+        .into_split();
+    let trickle = tokio::spawn(async move {
+        let _ = write.write_all(b"GET /healthz HTTP/1.1\r\n").await;
+        for n in 0..400 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if write
+                .write_all(format!("X-Slow-{n}: x\r\n").as_bytes())
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    assert!(closed_by_server(&mut read).await.is_empty());
+    trickle.abort();
+
+    // A whole request is answered; the connection kept alive after it ends when it goes quiet.
+    let (mut read, mut write) = TcpStream::connect(addr)
+        .await
+        .expect("connect")
+        .into_split();
+    write
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: school\r\n\r\n")
+        .await
+        .expect("write");
+    let answer = String::from_utf8_lossy(&closed_by_server(&mut read).await).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+
+    // A live stream is a response, not a wait for headers: it outlasts the timeout.
+    let base = format!("http://{addr}");
+    let signed_in: Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"username": "guardian1", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("session")
+        .json()
+        .await
+        .expect("json");
+    let token = signed_in["token"].as_str().expect("token");
+    let (mut read, mut write) = TcpStream::connect(addr)
+        .await
+        .expect("connect")
+        .into_split();
+    write
+        .write_all(
+            format!(
+                "GET /messages/events HTTP/1.1\r\nHost: school\r\nAuthorization: Bearer {token}\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .expect("write");
+    let mut head = [0u8; 512];
+    let n = read.read(&mut head).await.expect("head");
+    let head = String::from_utf8_lossy(&head[..n]).into_owned();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.contains("text/event-stream"), "{head}");
+    let mut more = [0u8; 512];
+    let still_open = tokio::time::timeout(Duration::from_millis(1500), read.read(&mut more)).await;
+    assert!(
+        !matches!(still_open, Ok(Ok(0)) | Ok(Err(_))),
+        "the live stream was cut after {} ms",
+        1500
+    );
+    server.abort();
+}

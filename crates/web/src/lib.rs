@@ -19,12 +19,12 @@ pub mod notify;
 pub mod people;
 pub mod posts;
 mod replica;
+mod serve;
 mod viewer;
 // Reliability and security.
 pub mod limits;
 pub mod security;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,6 +40,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::WebError;
+pub use serve::{serve, HEADER_TIMEOUT};
 pub use viewer::Viewer;
 
 /// Settings of the web side.
@@ -54,6 +55,9 @@ pub struct Config {
     pub feed_key: Option<Vec<u8>>,
     /// Per-account limits on message sends and absence reports.
     pub limits: skolebro_domain::limits::RateLimits,
+    /// How long a client may take to send a request's headers, and an idle kept-alive
+    /// connection may stay; `None` is [`HEADER_TIMEOUT`].
+    pub header_timeout: Option<Duration>,
 }
 
 /// What every handler can reach.
@@ -175,19 +179,4 @@ pub fn app(state: AppState) -> Router {
         ));
     }
     router.with_state(state)
-}
-
-/// Serves the application on `listener` until `shutdown` resolves; requests in flight are
-/// finished before this returns.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }

@@ -96,7 +96,7 @@ async fn fresh_pg() -> Option<(String, PgDatabase)> {
     ))
 }
 
-async fn demo_in(store: &Store, pupils: u32, country: Country) {
+pub async fn demo_in(store: &Store, pupils: u32, country: Country) {
     store.migrate().await.expect("migrate");
     store
         .create_demo(
