@@ -3,12 +3,17 @@
 
 /// How far back failed attempts count.
 pub const THROTTLE_WINDOW_SECS: i64 = 60;
-/// Failed attempts per account within the window before the account is throttled: the next
-/// attempt, right password or not, is refused until the oldest failure leaves the window.
+/// Failed attempts on an account from one address within the window before it is throttled
+/// there: the next attempt, right password or not, is refused until the oldest failure leaves
+/// the window.
 pub const MAX_FAILURES_PER_ACCOUNT: usize = 5;
 /// Failed attempts per client address within the window. Higher than per account, because a
 /// school's staff room shares one address.
 pub const MAX_FAILURES_PER_ADDRESS: usize = 30;
+/// Failed attempts on one account from all addresses together, where the account has not
+/// signed in before: slows guessing from many addresses without shutting out the person, who
+/// signs in from a known address.
+pub const MAX_FAILURES_PER_ACCOUNT_ANYWHERE: usize = 20;
 
 /// Sessions last this long without use.
 pub const SESSION_IDLE_SECS: i64 = 60 * 60 * 24 * 14;

@@ -122,6 +122,11 @@ struct ServeArgs {
     /// Secure and every response carries Strict-Transport-Security.
     #[arg(long, env = "SKOLEBRO_BEHIND_TLS")]
     behind_tls: bool,
+    /// Proxies whose X-Forwarded-For header names the client (addresses or networks,
+    /// comma-separated: 10.0.0.0/8,::1). Without this the header never counts.
+    #[arg(long, env = "SKOLEBRO_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = skolebro_web::security::parse_proxy)]
+    trusted_proxies: Vec<skolebro_web::security::IpNet>,
     /// Messages (new conversations and replies) one account may send per minute; 0: no limit.
     #[arg(long, env = "SKOLEBRO_MESSAGE_SENDS_PER_MINUTE", default_value_t = skolebro_domain::limits::DEFAULT_MESSAGE_SENDS_PER_MINUTE)]
     message_sends_per_minute: u32,
@@ -306,6 +311,7 @@ async fn serve(args: &ServeArgs, store: Store) -> Result<(), String> {
             files_dir: Some(args.db.data_dir.join("files")),
             feed_key: Some(feed_key(&args.db.data_dir)?),
             header_timeout: None,
+            trusted_proxies: args.trusted_proxies.clone(),
         },
     );
     let mailer = match &args.notify.smtp_url {

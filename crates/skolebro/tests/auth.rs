@@ -389,7 +389,91 @@ async fn a_login_storm_is_shed_with_retry_after(app: TestApp) {
     assert_eq!(status, 200);
 }
 
+/// Wrong passwords from one address never lock the account for another (issue 15 §2): the
+/// throttle counts the account per address, and the account-wide count, which slows guessing
+/// from many addresses, spares the addresses where the person signed in before. The client's
+/// address comes from X-Forwarded-For only behind a trusted proxy.
+async fn a_stranger_cannot_lock_the_account_from_elsewhere(app: TestApp) {
+    let proxied = app
+        .second_server(|c| {
+            c.trusted_proxies = vec![skolebro_web::security::parse_proxy("127.0.0.1").expect("ip")]
+        })
+        .await;
+    let sign_in = |base: String, from: &'static str, password: &'static str| async move {
+        reqwest::Client::new()
+            .post(format!("{base}/api/v1/session"))
+            .header("x-forwarded-for", from)
+            .json(&serde_json::json!({"username": "guardian1", "password": password}))
+            .send()
+            .await
+            .expect("sign in")
+            .status()
+            .as_u16()
+    };
+    let home = "198.51.100.7";
+    assert_eq!(sign_in(proxied.clone(), home, PASSWORD).await, 200);
+    // A stranger guesses from one address until refused there, the right password too.
+    let stranger = "203.0.113.9";
+    for attempt in 1..=5 {
+        assert_eq!(
+            sign_in(proxied.clone(), stranger, "guess").await,
+            401,
+            "{attempt}"
+        );
+    }
+    assert_eq!(sign_in(proxied.clone(), stranger, PASSWORD).await, 429);
+    // At home, and from a new place, the person still gets in.
+    assert_eq!(sign_in(proxied.clone(), home, PASSWORD).await, 200);
+    assert_eq!(sign_in(proxied.clone(), "192.0.2.44", PASSWORD).await, 200);
+    // Many strangers, one guess each: new places are refused, home is not.
+    const MANY: [&str; 15] = [
+        "203.0.113.10",
+        "203.0.113.11",
+        "203.0.113.12",
+        "203.0.113.13",
+        "203.0.113.14",
+        "203.0.113.15",
+        "203.0.113.16",
+        "203.0.113.17",
+        "203.0.113.18",
+        "203.0.113.19",
+        "203.0.113.20",
+        "203.0.113.21",
+        "203.0.113.22",
+        "203.0.113.23",
+        "203.0.113.24",
+    ];
+    for from in MANY {
+        assert_eq!(sign_in(proxied.clone(), from, "guess").await, 401, "{from}");
+    }
+    assert_eq!(sign_in(proxied.clone(), "192.0.2.99", PASSWORD).await, 429);
+    assert_eq!(sign_in(proxied.clone(), home, PASSWORD).await, 200);
+    assert_eq!(sign_in(proxied.clone(), "192.0.2.44", PASSWORD).await, 200);
+
+    // Without trusted proxies the header counts for nothing: guardian2's failures from this
+    // machine stay this machine's whatever the header claims.
+    let direct = |from: &'static str, password: &'static str| {
+        let url = app.url("/api/v1/session");
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("x-forwarded-for", from)
+                .json(&serde_json::json!({"username": "guardian2", "password": password}))
+                .send()
+                .await
+                .expect("sign in")
+                .status()
+                .as_u16()
+        }
+    };
+    for from in ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5"] {
+        assert_eq!(direct(from, "guess").await, 401, "{from}");
+    }
+    assert_eq!(direct("10.0.0.6", PASSWORD).await, 429);
+}
+
 on_both_databases!(
+    a_stranger_cannot_lock_the_account_from_elsewhere,
     a_login_storm_is_shed_with_retry_after,
     wrong_password_and_unknown_user_get_the_same_answer,
     sixth_wrong_password_in_a_minute_is_throttled_even_when_right,

@@ -94,6 +94,9 @@ pub fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// How long an address where an account signed in stays known to it (half a year).
+const KNOWN_ADDRESS_SECS: i64 = 60 * 60 * 24 * 183;
+
 fn token_hash(token: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
 }
@@ -196,12 +199,32 @@ impl Store {
     /// While either is throttled even the right password is refused.
     pub async fn sign_in(&self, username: &str, password: &str, address: &str) -> Result<SignIn> {
         let t = now();
-        let user_key = format!("user:{}", username.to_lowercase());
+        let name = username.to_lowercase();
+        // Three counts. The account from this address: the person's own typing mistakes, and
+        // one attacker guessing. The address across accounts: one attacker trying many. The
+        // account from anywhere, higher: many addresses guessing one account; it does not
+        // apply where the account signed in before, so a stranger never locks the person
+        // out of their own home or staff room.
+        let here_key = format!("user:{name}@{address}");
+        let anywhere_key = format!("user:{name}");
         let addr_key = format!("addr:{address}");
-        for (key, max) in [
-            (&user_key, skolebro_domain::auth::MAX_FAILURES_PER_ACCOUNT),
+        let known_hash = token_hash(&format!("{name}\n{address}"));
+        let known: Option<i64> =
+            sqlx::query_scalar("SELECT at FROM sign_in_known WHERE key_hash = $1")
+                .bind(&known_hash)
+                .fetch_optional(self.reader())
+                .await?;
+        let mut limits = vec![
+            (&here_key, skolebro_domain::auth::MAX_FAILURES_PER_ACCOUNT),
             (&addr_key, skolebro_domain::auth::MAX_FAILURES_PER_ADDRESS),
-        ] {
+        ];
+        if known.is_none() {
+            limits.push((
+                &anywhere_key,
+                skolebro_domain::auth::MAX_FAILURES_PER_ACCOUNT_ANYWHERE,
+            ));
+        }
+        for (key, max) in limits {
             let failures: Vec<i64> =
                 sqlx::query("SELECT at FROM login_failure WHERE throttle_key = $1 AND at > $2")
                     .bind(key.as_str())
@@ -237,13 +260,29 @@ impl Store {
             .await
             .map_err(|e| StoreError::Other(e.to_string()))?;
         match row {
-            Some(r) if found && good => Ok(SignIn::Ok {
-                person_id: PersonId(r.try_get("person_id")?),
-                school_id: SchoolId(r.try_get("school_id")?),
-            }),
+            Some(r) if found && good => {
+                let mut tx = self.write.begin().await?;
+                sqlx::query(
+                    "INSERT INTO sign_in_known (key_hash, at) VALUES ($1, $2) \
+                     ON CONFLICT (key_hash) DO UPDATE SET at = excluded.at",
+                )
+                .bind(&known_hash)
+                .bind(t)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM sign_in_known WHERE at < $1")
+                    .bind(t - KNOWN_ADDRESS_SECS)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(SignIn::Ok {
+                    person_id: PersonId(r.try_get("person_id")?),
+                    school_id: SchoolId(r.try_get("school_id")?),
+                })
+            }
             _ => {
                 let mut tx = self.write.begin().await?;
-                for key in [&user_key, &addr_key] {
+                for key in [&here_key, &anywhere_key, &addr_key] {
                     sqlx::query("INSERT INTO login_failure (throttle_key, at) VALUES ($1, $2)")
                         .bind(key.as_str())
                         .bind(t)

@@ -140,6 +140,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "thread_participant_unread",
         include_str!("../migrations/sqlite/0017_thread_participant_unread.sql"),
     ),
+    (
+        18,
+        "sign_in_known",
+        include_str!("../migrations/sqlite/0018_sign_in_known.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -226,6 +231,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         17,
         "thread_participant_unread",
         include_str!("../migrations/postgres/0017_thread_participant_unread.sql"),
+    ),
+    (
+        18,
+        "sign_in_known",
+        include_str!("../migrations/postgres/0018_sign_in_known.sql"),
     ),
 ];
 

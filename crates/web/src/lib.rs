@@ -58,6 +58,9 @@ pub struct Config {
     /// How long a client may take to send a request's headers, and an idle kept-alive
     /// connection may stay; `None` is [`HEADER_TIMEOUT`].
     pub header_timeout: Option<Duration>,
+    /// The proxies whose `X-Forwarded-For` names the client (`--trusted-proxies`); without
+    /// any, the header never counts.
+    pub trusted_proxies: Vec<security::IpNet>,
 }
 
 /// What every handler can reach.

@@ -37,3 +37,94 @@ pub async fn strict_transport_security(
     }
     response
 }
+
+pub use ipnet::IpNet;
+
+/// One entry of `--trusted-proxies`: a network (`10.0.0.0/8`, `fd00::/8`) or one address.
+pub fn parse_proxy(raw: &str) -> Result<IpNet, String> {
+    let raw = raw.trim();
+    raw.parse::<IpNet>()
+        .or_else(|_| raw.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{raw:?} is neither an address nor a network such as 10.0.0.0/8"))
+}
+
+/// The client's address: the peer's, unless the peer is a trusted proxy. Then the
+/// `X-Forwarded-For` list is read from its right end, where the nearest proxy wrote, past
+/// every trusted proxy; the first address that is not one is the client. Without trusted
+/// proxies the header never counts: anyone can write it, and the sign-in throttle and the
+/// logs would believe them.
+pub fn client_address(
+    peer: std::net::IpAddr,
+    headers: &axum::http::HeaderMap,
+    trusted: &[IpNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    let hops = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect::<Vec<_>>();
+    for hop in hops.into_iter().rev() {
+        // A hop that is not an address (garbage, `unknown`) ends the trust: the client is the
+        // last proxy that can be named.
+        let Ok(ip) = hop.trim().parse::<std::net::IpAddr>() else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for v in values {
+            headers.append("x-forwarded-for", v.parse().expect("header"));
+        }
+        headers
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_from_trusted_proxies() {
+        let proxies = [
+            parse_proxy("10.0.0.0/8").expect("net"),
+            parse_proxy("::1").expect("ip"),
+        ];
+        let stranger = "203.0.113.9".parse().expect("ip");
+        let proxy = "10.1.2.3".parse().expect("ip");
+        let headers = forwarded(&["198.51.100.7"]);
+        // A stranger's own header is ignored, and so is everything without trusted proxies.
+        assert_eq!(client_address(stranger, &headers, &proxies), stranger);
+        assert_eq!(client_address(proxy, &headers, &[]), proxy);
+        assert_eq!(
+            client_address(proxy, &headers, &proxies).to_string(),
+            "198.51.100.7"
+        );
+        // What the client wrote itself, left of the proxies, is not believed.
+        let spoofed = forwarded(&["1.2.3.4, 198.51.100.7", "10.9.9.9"]);
+        assert_eq!(
+            client_address(proxy, &spoofed, &proxies).to_string(),
+            "198.51.100.7"
+        );
+        // Nothing to read, or garbage: the nearest proxy that can be named.
+        assert_eq!(client_address(proxy, &HeaderMap::new(), &proxies), proxy);
+        assert_eq!(
+            client_address(proxy, &forwarded(&["unknown"]), &proxies),
+            proxy
+        );
+        assert!(parse_proxy("10.0.0.0/33").is_err());
+        assert!(parse_proxy("school").is_err());
+    }
+}

@@ -224,7 +224,13 @@ async fn load_viewer(
         || headers
             .get("x-forwarded-proto")
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
-    let client_addr = peer.map_or_else(|| "unknown".into(), |p| p.ip().to_string());
+    let client_addr = peer.map_or_else(
+        || "unknown".into(),
+        |p| {
+            crate::security::client_address(p.ip(), headers, &state.config.trusted_proxies)
+                .to_string()
+        },
+    );
     Ok(Viewer {
         tr: Tr::new(lang),
         signed_in,

@@ -218,6 +218,23 @@ impl TestApp {
         })
     }
 
+    /// Another server on the same database with its settings changed (a second node set up
+    /// differently). Returns its base URL; it serves until the test ends.
+    pub async fn second_server(&self, tune: impl FnOnce(&mut skolebro_web::Config)) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let mut config = skolebro_web::Config {
+            files_dir: Some(self.files_dir.clone()),
+            ..skolebro_web::Config::default()
+        };
+        tune(&mut config);
+        let state = skolebro_web::AppState::new(self.store.clone(), config);
+        tokio::spawn(skolebro_web::serve(listener, state, std::future::pending()));
+        format!("http://{addr}")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
