@@ -242,6 +242,10 @@ pub enum Action {
     /// the communication agreement. The class's staff, leaders and the class's parent
     /// representatives.
     PlanMeeting,
+    /// See each family's reply by name (who comes, interpreter language, childcare): the
+    /// class's staff and leaders. A parent representative plans with the totals, never with
+    /// another family's answer.
+    ViewMeetingReplies,
     /// Propose and vote on themes, reply to the invitation: guardians of the class's pupils.
     TakePartInMeeting,
     /// Choose a class's parent representatives (DK *klasseforældreråd*, NO *foreldrekontakter*):
@@ -890,6 +894,14 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
                 || actor.teaches(class_id).is_some()
                 || (representative && actor.classes_of_children().any(|c| c == class_id))
         }
+        (
+            Action::ViewMeetingReplies,
+            Resource::Meeting {
+                school_id,
+                class_id,
+                ..
+            },
+        ) => actor.is_leader_of(school_id) || actor.teaches(class_id).is_some(),
         (Action::TakePartInMeeting, Resource::Meeting { class_id, .. }) => {
             actor.classes_of_children().any(|c| c == class_id)
         }
@@ -2204,6 +2216,14 @@ mod tests {
             &meeting(true)
         ));
         assert!(!may(&other_guardian(), Action::PlanMeeting, &meeting(true)));
+        // Each family's answer by name is the school's; a representative sees totals.
+        assert!(may(&contact_teacher(), Action::ViewMeetingReplies, &m));
+        assert!(may(&leader(), Action::ViewMeetingReplies, &m));
+        assert!(!may(
+            &guardian(Access::Full),
+            Action::ViewMeetingReplies,
+            &meeting(true)
+        ));
         // Themes, votes and replies are the families'.
         assert!(may(&guardian(Access::Full), Action::TakePartInMeeting, &m));
         assert!(may(&guardian(Access::Info), Action::TakePartInMeeting, &m));

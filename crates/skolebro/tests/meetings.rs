@@ -516,6 +516,26 @@ async fn guardians_reply_with_needs_until_the_deadline(app: TestApp) {
     );
     assert_eq!(planner["replies"]["contributions"], json!(["Baklava"]));
 
+    // The class's representative plans with the totals: the page names no family's answer
+    // (issue 15 §2); the teacher's page does.
+    let g5_name = app
+        .store
+        .me(app.id_of("guardian5").await)
+        .await
+        .expect("guardian5")
+        .person
+        .full();
+    let path = format!("/meetings/{id}");
+    let rep = app.signed_in("guardian2").await;
+    let (status, html) = page(&app, &rep, &path, "en").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"replies-summary\""), "totals: {html}");
+    assert!(!html.contains(&g5_name), "no family by name: {html}");
+    let staff = app.signed_in("teacher1").await;
+    let (status, html) = page(&app, &staff, &path, "en").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&g5_name), "the school sees who replied");
+
     // After the deadline: a clear refusal, and the earlier reply stands.
     let school = school(&app).await;
     let meeting = app

@@ -146,6 +146,8 @@ struct Standing {
     view: bool,
     plan: bool,
     take_part: bool,
+    /// Each family's reply by name; representatives plan with the totals.
+    see_replies: bool,
 }
 
 async fn standing(state: &AppState, me: &SignedIn, class_id: ClassId) -> Res<Standing> {
@@ -160,6 +162,7 @@ async fn standing(state: &AppState, me: &SignedIn, class_id: ClassId) -> Res<Sta
         view: may(&me.actor, Action::ViewMeeting, &r),
         plan: may(&me.actor, Action::PlanMeeting, &r),
         take_part: may(&me.actor, Action::TakePartInMeeting, &r),
+        see_replies: may(&me.actor, Action::ViewMeetingReplies, &r),
     })
 }
 
@@ -1199,7 +1202,7 @@ async fn render_meeting(
         .into_iter()
         .map(|k| (k, tr.t(&format!("meetings-theme-{k}"))))
         .collect();
-    let reply_lines = if s.plan {
+    let reply_lines = if s.see_replies {
         state
             .store
             .rsvps(school, m.id)
