@@ -562,7 +562,95 @@ async fn cookie_sessions_change_nothing_through_the_api_without_the_token(app: T
     assert!(bearer.status().is_success(), "{}", bearer.status());
 }
 
+/// Reads a live stream until the server ends it; the bound only keeps a failure from hanging
+/// the suite.
+async fn stream_ends(response: &mut reqwest::Response, what: &str) {
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(20), response.chunk()).await {
+            Err(_) => panic!("{what}: the live stream is still open"),
+            Ok(Ok(None)) | Ok(Err(_)) => return,
+            Ok(Ok(Some(_))) => continue,
+        }
+    }
+}
+
+/// Signing out ends the session's live streams, on this server at once and on another within
+/// its periodic check; a password change ends the other sessions' streams (issue 15 §2).
+async fn signing_out_ends_the_live_streams(app: TestApp) {
+    let other_node = app.second_server(|_| {}).await;
+    let browser = app.signed_in("guardian1").await;
+    let open = |url: String| {
+        let browser = browser.clone();
+        async move {
+            let r = browser.get(url).send().await.expect("stream");
+            assert_eq!(r.status(), 200);
+            r
+        }
+    };
+    let mut here = open(app.url("/messages/events")).await;
+    let mut there = open(format!("{other_node}/messages/events")).await;
+    let page = browser
+        .get(app.url("/profile"))
+        .send()
+        .await
+        .expect("profile")
+        .text()
+        .await
+        .expect("body");
+    let out = browser
+        .post(app.url("/logout"))
+        .form(&[("csrf", csrf_of(&page))])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status(), 303);
+    stream_ends(&mut here, "this server").await;
+    stream_ends(&mut there, "the other server").await;
+
+    // A password change ends the person's other sessions and their streams.
+    let kept = app.signed_in("guardian2").await;
+    let other = app.signed_in("guardian2").await;
+    let mut others_stream = other
+        .get(app.url("/messages/events"))
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(others_stream.status(), 200);
+    let page = kept
+        .get(app.url("/profile"))
+        .send()
+        .await
+        .expect("profile")
+        .text()
+        .await
+        .expect("body");
+    let changed = kept
+        .post(app.url("/profile/password"))
+        .form(&[
+            ("csrf", csrf_of(&page).as_str()),
+            ("current", PASSWORD),
+            ("new", "a-new-and-long-password-42"),
+            ("repeat", "a-new-and-long-password-42"),
+        ])
+        .send()
+        .await
+        .expect("change");
+    assert!(
+        changed.status().is_success() || changed.status() == 303,
+        "{}",
+        changed.status()
+    );
+    stream_ends(&mut others_stream, "the other session").await;
+    let still = kept
+        .get(app.url("/overview"))
+        .send()
+        .await
+        .expect("overview");
+    assert_eq!(still.status(), 200, "the session that changed it stays");
+}
+
 on_both_databases!(
+    signing_out_ends_the_live_streams,
     cookie_sessions_change_nothing_through_the_api_without_the_token,
     signing_out_removes_the_cookie,
     session_id_changes_at_sign_in,

@@ -370,6 +370,22 @@ impl Store {
         Ok(Some(session))
     }
 
+    /// Whether a session still stands (not signed out, not ended by a password change, not
+    /// expired), without extending it: live streams ask this while they run.
+    pub async fn session_alive(&self, token: &str) -> Result<bool> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM session WHERE token_hash = $1 AND expires_at > $2")
+                .bind(token_hash(token))
+                .bind(now())
+                .fetch_optional(if self.has_replica() {
+                    &self.write
+                } else {
+                    self.reader()
+                })
+                .await?;
+        Ok(found.is_some())
+    }
+
     pub async fn end_session(&self, token: &str) -> Result<()> {
         sqlx::query("DELETE FROM session WHERE token_hash = $1")
             .bind(token_hash(token))

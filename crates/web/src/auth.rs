@@ -139,6 +139,8 @@ async fn logout(
 ) -> Result<Response, WebError> {
     if let Some(s) = &viewer.signed_in {
         state.store.end_session(&s.token).await?;
+        // Its live stream ends too (a send fails only when no stream listens).
+        let _ = state.session_ends.send(s.actor.person_id);
     }
     // A removal cookie (empty, Max-Age=0, expired), sent whatever the request carried: a fresh
     // jar's `remove` sends nothing, which left the browser holding the ended session's cookie.
@@ -183,6 +185,8 @@ async fn change_password(
                     .change_password(person_id, &form.current, &form.new, &me.token)
                     .await?;
                 if changed {
+                    // The other sessions are gone; so are their live streams.
+                    let _ = state.session_ends.send(person_id);
                     state
                         .store
                         .audit(
@@ -293,5 +297,6 @@ pub async fn api_end_session(
         return Err(WebError::Unauthorized);
     }
     state.store.end_session(&me.token).await?;
+    let _ = state.session_ends.send(me.actor.person_id);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -70,6 +70,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// New messages, for the live streams of this server (Server-Sent Events).
     pub events: tokio::sync::broadcast::Sender<messages::MessageEvent>,
+    /// People whose sessions ended on this server (signed out, password changed): their live
+    /// streams check at once whether they still stand. Other servers' streams find out on
+    /// their next periodic check.
+    pub session_ends: tokio::sync::broadcast::Sender<skolebro_domain::PersonId>,
     /// Sessions that wrote lately: they read from the primary when reads go to a replica.
     pub recent_writers: Arc<replica::RecentWriters>,
     /// The key calendar feed addresses are derived from.
@@ -91,6 +95,7 @@ impl AppState {
             limiter: Arc::new(limits::Limiter::new(config.limits)),
             config: Arc::new(config),
             events: messages::event_channel(),
+            session_ends: tokio::sync::broadcast::channel(256).0,
             recent_writers: Default::default(),
             feed_key,
         }

@@ -1161,29 +1161,83 @@ async fn live_script() -> impl IntoResponse {
     )
 }
 
+/// How often a live stream checks that its session still stands and that the person still
+/// takes part in conversations: a sign-out, a password change or rights taken away on another
+/// server end it within this. On this server a sign-out ends it at once.
+const LIVE_RECHECK: Duration = Duration::from_secs(5);
+
+/// What a live stream carries along: its channels, its session, and the clock of its checks.
+struct Live {
+    state: AppState,
+    messages: broadcast::Receiver<MessageEvent>,
+    ends: broadcast::Receiver<PersonId>,
+    recheck: tokio::time::Interval,
+    token: String,
+    person: PersonId,
+    school: skolebro_domain::SchoolId,
+}
+
+impl Live {
+    /// Whether the stream may go on: the session stands and the person converses now.
+    async fn still_stands(&self) -> bool {
+        let store = &self.state.store;
+        matches!(store.session_alive(&self.token).await, Ok(true))
+            && store
+                .actor(self.person, self.school)
+                .await
+                .is_ok_and(|actor| actor.converses())
+    }
+}
+
 /// Server-Sent Events for the signed-in person: `message` with `{thread_id, unread}` when a
-/// message arrives in one of their conversations. No content travels here.
+/// message arrives in one of their conversations. No content travels here. The stream ends
+/// when its session does.
 async fn events(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, WebError> {
     let me = viewer.require()?;
-    let person = me.actor.person_id;
-    let receiver = state.events.subscribe();
-    let stream = stream::unfold((receiver, state), move |(mut receiver, state)| async move {
+    let live = Live {
+        messages: state.events.subscribe(),
+        ends: state.session_ends.subscribe(),
+        recheck: tokio::time::interval_at(tokio::time::Instant::now() + LIVE_RECHECK, LIVE_RECHECK),
+        state,
+        token: me.token.clone(),
+        person: me.actor.person_id,
+        school: me.actor.school_id,
+    };
+    let stream = stream::unfold(live, |mut live| async move {
         loop {
-            match receiver.recv().await {
-                Ok(event) if event.participants.contains(&person) => {
-                    let unread = state.store.unread_threads(person).await.unwrap_or(0);
-                    let data = serde_json::json!({
-                        "thread_id": event.thread_id,
-                        "unread": unread,
-                    });
-                    let event = Event::default().event("message").data(data.to_string());
-                    return Some((Ok(event), (receiver, state)));
+            tokio::select! {
+                got = live.messages.recv() => match got {
+                    Ok(event) if event.participants.contains(&live.person) => {
+                        let unread = live.state.store.unread_threads(live.person).await.unwrap_or(0);
+                        let data = serde_json::json!({
+                            "thread_id": event.thread_id,
+                            "unread": unread,
+                        });
+                        let event = Event::default().event("message").data(data.to_string());
+                        return Some((Ok(event), live));
+                    }
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+                ended = live.ends.recv() => match ended {
+                    // Someone's sessions ended (perhaps this one's): check it now. A lagging
+                    // receiver may have missed this person's: check then too.
+                    Ok(p) if p != live.person => continue,
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                        if !live.still_stands().await {
+                            return None;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+                _ = live.recheck.tick() => {
+                    if !live.still_stands().await {
+                        return None;
+                    }
                 }
-                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(broadcast::error::RecvError::Closed) => return None,
             }
         }
     });
