@@ -17,6 +17,9 @@ pub const MAX_FAILURES_PER_ACCOUNT_ANYWHERE: usize = 20;
 
 /// Sessions last this long without use.
 pub const SESSION_IDLE_SECS: i64 = 60 * 60 * 24 * 14;
+/// A bearer token (API session) ends this long after it was issued, however often it is used
+/// (90 days); a program signs in again.
+pub const API_TOKEN_MAX_SECS: i64 = 60 * 60 * 24 * 90;
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const MAX_PASSWORD_BYTES: usize = 1024;

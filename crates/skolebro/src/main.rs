@@ -312,6 +312,7 @@ async fn serve(args: &ServeArgs, store: Store) -> Result<(), String> {
             feed_key: Some(feed_key(&args.db.data_dir)?),
             header_timeout: None,
             trusted_proxies: args.trusted_proxies.clone(),
+            public_url: args.notify.public_url.clone(),
         },
     );
     let mailer = match &args.notify.smtp_url {

@@ -472,7 +472,33 @@ async fn a_stranger_cannot_lock_the_account_from_elsewhere(app: TestApp) {
     assert_eq!(direct("10.0.0.6", PASSWORD).await, 429);
 }
 
+/// A bearer token ends at its absolute lifetime (90 days) however often it was used; browser
+/// sessions keep their sliding lifetime (issue 15 §2).
+async fn bearer_tokens_end_at_their_absolute_lifetime(app: TestApp) {
+    let token = app.token("guardian1").await;
+    let browser = app.signed_in("guardian1").await;
+    assert_eq!(app.api_get(Some(&token), "/api/v1/me").await.0, 200);
+    // Both issued 91 days ago, and used every day since.
+    let days_91 = 91 * 24 * 60 * 60;
+    app.execute_sql(&format!(
+        "UPDATE session SET created_at = created_at - {days_91}"
+    ))
+    .await;
+    let (status, body) = app.api_get(Some(&token), "/api/v1/me").await;
+    assert_eq!(status, 401, "{body}");
+    let overview = browser
+        .get(app.url("/overview"))
+        .send()
+        .await
+        .expect("overview");
+    assert_eq!(overview.status(), 200, "a browser session slides on");
+    // Signing in again gives a working token.
+    let fresh = app.token("guardian1").await;
+    assert_eq!(app.api_get(Some(&fresh), "/api/v1/me").await.0, 200);
+}
+
 on_both_databases!(
+    bearer_tokens_end_at_their_absolute_lifetime,
     a_stranger_cannot_lock_the_account_from_elsewhere,
     a_login_storm_is_shed_with_retry_after,
     wrong_password_and_unknown_user_get_the_same_answer,

@@ -696,6 +696,11 @@ async fn the_feed_is_read_by_phone_calendars_and_revocable(app: TestApp) {
         .status();
     assert_eq!(status, 303);
     assert_eq!(reqwest::get(&url).await.expect("feed").status(), 404);
+    // Reading one's details says it is revoked and makes no new address behind one's back.
+    let (_, me) = get(&app, &guardian, "/api/v1/me").await;
+    assert_eq!(me["calendar_feed_url"], Value::Null, "{me}");
+    assert_eq!(me["calendar_feed_revoked"], true);
+    assert_eq!(reqwest::get(&url).await.expect("feed").status(), 404);
     // Without the token, the form is refused.
     let status = browser
         .post(app.url("/calendar/settings/feed"))
@@ -716,7 +721,28 @@ async fn the_feed_is_read_by_phone_calendars_and_revocable(app: TestApp) {
     let (_, me) = get(&app, &guardian, "/api/v1/me").await;
     let renewed = me["calendar_feed_url"].as_str().expect("url").to_owned();
     assert_ne!(renewed, url);
+    assert_eq!(me["calendar_feed_revoked"], false);
     assert_eq!(reqwest::get(&renewed).await.expect("feed").status(), 200);
+    // With --public-url the address is built on it, whatever Host the request claims.
+    let public = app
+        .second_server(|c| c.public_url = Some("https://skole.example.dk/".into()))
+        .await;
+    let me: Value = reqwest::Client::new()
+        .get(format!("{public}/api/v1/me"))
+        .bearer_auth(&guardian)
+        .header("host", "evil.example")
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("json");
+    // (This server has its own feed key, so the secret differs; the address is the point.)
+    let address = me["calendar_feed_url"].as_str().unwrap_or_default();
+    assert!(
+        address.starts_with("https://skole.example.dk/calendar/feed/") && address.ends_with(".ics"),
+        "{me}"
+    );
     assert_eq!(reqwest::get(&url).await.expect("feed").status(), 404);
     assert_eq!(
         reqwest::get(app.url("/calendar/feed/not-a-token.ics"))

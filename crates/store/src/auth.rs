@@ -338,11 +338,15 @@ impl Store {
              JOIN school sc ON sc.id = s.school_id \
              JOIN person p ON p.id = s.person_id \
              LEFT JOIN account a ON a.person_id = p.id \
-             WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3",
+             WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3 \
+               AND (s.kind <> 'api' OR s.created_at > $4)",
         )
         .bind(token_hash(token))
         .bind(kind.as_str())
         .bind(now())
+        // A bearer token ends at its absolute lifetime however often it is used: one copied
+        // from a lost laptop or a log does not live for ever.
+        .bind(now() - skolebro_domain::auth::API_TOKEN_MAX_SECS)
         // With a replica, sessions are read from the primary: a sign-in or sign-out counts at
         // once, whatever the replica's lag.
         .fetch_optional(if self.has_replica() {
@@ -373,16 +377,19 @@ impl Store {
     /// Whether a session still stands (not signed out, not ended by a password change, not
     /// expired), without extending it: live streams ask this while they run.
     pub async fn session_alive(&self, token: &str) -> Result<bool> {
-        let found: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM session WHERE token_hash = $1 AND expires_at > $2")
-                .bind(token_hash(token))
-                .bind(now())
-                .fetch_optional(if self.has_replica() {
-                    &self.write
-                } else {
-                    self.reader()
-                })
-                .await?;
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM session WHERE token_hash = $1 AND expires_at > $2 \
+                 AND (kind <> 'api' OR created_at > $3)",
+        )
+        .bind(token_hash(token))
+        .bind(now())
+        .bind(now() - skolebro_domain::auth::API_TOKEN_MAX_SECS)
+        .fetch_optional(if self.has_replica() {
+            &self.write
+        } else {
+            self.reader()
+        })
+        .await?;
         Ok(found.is_some())
     }
 

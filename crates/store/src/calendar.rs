@@ -193,6 +193,15 @@ fn audience_ids(first: usize, classes: usize) -> String {
     sql
 }
 
+/// A person's calendar feed as they left it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Feed {
+    /// Its secret, for the address.
+    Active(String),
+    /// Revoked on the settings page; a new address is made there.
+    Revoked,
+}
+
 impl Store {
     /// Creates an event.
     pub async fn create_event(&self, new: &NewEvent<'_>) -> Result<i64> {
@@ -694,14 +703,27 @@ impl Store {
         Ok(())
     }
 
-    /// The secret of a person's feed, when they have one.
+    /// The secret of a person's feed, when they have one that is not revoked.
     pub async fn feed_token_of(&self, person: PersonId, key: &[u8]) -> Result<Option<String>> {
-        let nonce: Option<String> =
-            sqlx::query_scalar("SELECT nonce FROM calendar_feed WHERE person_id = $1")
-                .bind(person.0)
-                .fetch_optional(self.reader())
-                .await?;
-        Ok(nonce.map(|n| feed_token(key, &n)))
+        Ok(match self.feed_of(person, key).await? {
+            Some(Feed::Active(token)) => Some(token),
+            _ => None,
+        })
+    }
+
+    async fn feed_of(&self, person: PersonId, key: &[u8]) -> Result<Option<Feed>> {
+        let row = sqlx::query("SELECT nonce, revoked_at FROM calendar_feed WHERE person_id = $1")
+            .bind(person.0)
+            .fetch_optional(self.reader())
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        if row.try_get::<Option<i64>, _>("revoked_at")?.is_some() {
+            return Ok(Some(Feed::Revoked));
+        }
+        Ok(Some(Feed::Active(feed_token(
+            key,
+            &row.try_get::<String, _>("nonce")?,
+        ))))
     }
 
     /// Gives a person a new feed secret; the old address stops answering.
@@ -717,7 +739,7 @@ impl Store {
             "INSERT INTO calendar_feed (person_id, school_id, nonce, token_hash, created_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (person_id) DO UPDATE SET \
              nonce = excluded.nonce, token_hash = excluded.token_hash, \
-             created_at = excluded.created_at",
+             created_at = excluded.created_at, revoked_at = NULL",
         )
         .bind(person.0)
         .bind(school_id.0)
@@ -729,32 +751,39 @@ impl Store {
         Ok(token)
     }
 
-    /// The secret of a person's feed, issued now when they have none.
+    /// The person's feed, issued now when they never had one; a revoked feed stays revoked
+    /// until the person asks for a new address.
     pub async fn feed_token_or_issue(
         &self,
         school_id: SchoolId,
         person: PersonId,
         key: &[u8],
-    ) -> Result<String> {
-        match self.feed_token_of(person, key).await? {
-            Some(t) => Ok(t),
-            None => self.issue_feed(school_id, person, key).await,
+    ) -> Result<Feed> {
+        match self.feed_of(person, key).await? {
+            Some(feed) => Ok(feed),
+            None => Ok(Feed::Active(self.issue_feed(school_id, person, key).await?)),
         }
     }
 
-    /// Revokes a person's feed: its address answers 404 from now on.
+    /// Revokes a person's feed: its address answers 404 from now on. The row stays, marked,
+    /// with a hash no secret has, so that nothing issues a new address behind the person's back.
     pub async fn revoke_feed(&self, person: PersonId) -> Result<()> {
-        sqlx::query("DELETE FROM calendar_feed WHERE person_id = $1")
-            .bind(person.0)
-            .execute(&self.write)
-            .await?;
+        sqlx::query(
+            "UPDATE calendar_feed SET revoked_at = $1, token_hash = $2 \
+             WHERE person_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now())
+        .bind(format!("revoked:{}", person.0))
+        .bind(person.0)
+        .execute(&self.write)
+        .await?;
         Ok(())
     }
 
     /// Whose feed a secret opens, by its hash.
     pub async fn feed_owner(&self, token: &str) -> Result<Option<(PersonId, SchoolId)>> {
         let row =
-            sqlx::query("SELECT person_id, school_id FROM calendar_feed WHERE token_hash = $1")
+            sqlx::query("SELECT person_id, school_id FROM calendar_feed WHERE token_hash = $1 AND revoked_at IS NULL")
                 .bind(feed_token_hash(token))
                 .fetch_optional(self.reader())
                 .await?;

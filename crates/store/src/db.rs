@@ -145,6 +145,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "sign_in_known",
         include_str!("../migrations/sqlite/0018_sign_in_known.sql"),
     ),
+    (
+        19,
+        "calendar_feed_revoked",
+        include_str!("../migrations/sqlite/0019_calendar_feed_revoked.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -236,6 +241,11 @@ const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         18,
         "sign_in_known",
         include_str!("../migrations/postgres/0018_sign_in_known.sql"),
+    ),
+    (
+        19,
+        "calendar_feed_revoked",
+        include_str!("../migrations/postgres/0019_calendar_feed_revoked.sql"),
     ),
 ];
 

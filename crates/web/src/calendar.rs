@@ -409,8 +409,13 @@ async fn answer(
         .ok_or(WebError::NotFound)
 }
 
-/// The feed key of this server, and the absolute address of a feed.
+/// The absolute address of a feed: under `--public-url` when it is set, since a `Host`
+/// header is the client's to write; otherwise from the request's host, the one address that
+/// reached this server.
 fn feed_url(state: &AppState, viewer: &Viewer, headers: &HeaderMap, token: &str) -> String {
+    if let Some(base) = &state.config.public_url {
+        return format!("{}/calendar/feed/{token}.ics", base.trim_end_matches('/'));
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -427,18 +432,24 @@ fn feed_url(state: &AppState, viewer: &Viewer, headers: &HeaderMap, token: &str)
     format!("{scheme}://{host}/calendar/feed/{token}.ics")
 }
 
-/// The person's feed address, issued on first use.
+/// The person's feed address, issued on first use; `None` once they revoked it (a new one is
+/// made on the calendar settings page, never behind their back).
 pub async fn my_feed_url(
     state: &AppState,
     viewer: &Viewer,
     headers: &HeaderMap,
     me: &SignedIn,
-) -> Res<String> {
-    let token = state
+) -> Res<Option<String>> {
+    let feed = state
         .store
         .feed_token_or_issue(me.actor.school_id, me.actor.person_id, &state.feed_key)
         .await?;
-    Ok(feed_url(state, viewer, headers, &token))
+    Ok(match feed {
+        skolebro_store::calendar::Feed::Active(token) => {
+            Some(feed_url(state, viewer, headers, &token))
+        }
+        skolebro_store::calendar::Feed::Revoked => None,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -61,6 +61,9 @@ pub struct Config {
     /// The proxies whose `X-Forwarded-For` names the client (`--trusted-proxies`); without
     /// any, the header never counts.
     pub trusted_proxies: Vec<security::IpNet>,
+    /// The address people open skolebro at (`--public-url`): calendar feed addresses are
+    /// built on it. Without it, on the request's host.
+    pub public_url: Option<String>,
 }
 
 /// What every handler can reach.

@@ -632,8 +632,11 @@ pub struct MeResponse {
     /// Classes the person teaches, or, for a pupil, is enrolled in.
     pub classes: Vec<ClassRef>,
     /// The person's secret iCalendar feed (events, conferences, homework): subscribe to it
-    /// from a phone calendar. Revoked and renewed on the calendar settings page.
-    pub calendar_feed_url: String,
+    /// from a phone calendar. Revoked and renewed on the calendar settings page; `null` after
+    /// it was revoked, until a new address is made there (reading this never makes one).
+    pub calendar_feed_url: Option<String>,
+    /// Whether the person revoked their feed.
+    pub calendar_feed_revoked: bool,
 }
 
 fn class_ref(c: &ClassSummary) -> ClassRef {
@@ -710,6 +713,7 @@ pub async fn api_me(
         .await?;
     let mut roles = actor.roles.clone();
     roles.sort();
+    let feed = crate::calendar::my_feed_url(&state, &viewer, &headers, me).await?;
     Ok(Json(MeResponse {
         id: actor.person_id.0,
         name: me.me.person.full(),
@@ -721,7 +725,8 @@ pub async fn api_me(
         },
         children,
         classes: classes.iter().map(class_ref).collect(),
-        calendar_feed_url: crate::calendar::my_feed_url(&state, &viewer, &headers, me).await?,
+        calendar_feed_revoked: feed.is_none(),
+        calendar_feed_url: feed,
     }))
 }
 

@@ -235,6 +235,19 @@ impl TestApp {
         format!("http://{addr}")
     }
 
+    /// Runs one SQL statement on the app's database: for facts no request can make, such as
+    /// a session issued long ago.
+    pub async fn execute_sql(&self, statement: &str) {
+        sqlx::any::install_default_drivers();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(self.store.url())
+            .await
+            .expect("connect");
+        sqlx::query(statement)
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
