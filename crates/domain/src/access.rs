@@ -149,6 +149,9 @@ pub enum Action {
     View,
     /// Read the contact details (e-mail, phone, address) of a guardian shown on a record.
     ViewContact,
+    /// See a guardian's interpreter need (PEO-4): the school's staff and leaders, who book the
+    /// interpreter; never other families.
+    ViewInterpreterNeed,
     /// Read contact details that are protected (PEO-3: name and address protection).
     ViewProtectedContact,
     /// Change one's own profile: language, password.
@@ -167,8 +170,8 @@ pub enum Action {
     /// Report a pupil's absence: guardians with custody, the pupil's staff, leaders (ABS-1).
     ReportAbsence,
     /// Record a pupil's absence as the school: any reason or code, past days, replacing what
-    /// was recorded. The pupil's staff and leaders, never a guardian as such (a teacher who is
-    /// also the pupil's parent records as the school only where they teach the pupil).
+    /// was recorded. The pupil's staff and leaders, never over a child of their own: a teacher
+    /// who is also the pupil's parent reports as a parent.
     RecordAbsence,
     /// Withdraw an absence record (see [`Resource::AbsenceRecord`]).
     WithdrawAbsence,
@@ -180,6 +183,15 @@ pub enum Action {
     DecideLeave,
     /// Run the school's settings: calendar, thresholds, message settings.
     ManageSchool,
+    /// See which pupils' absence raises a flag this quarter (ABS-2): the school's staff (the
+    /// page lists their classes) and leaders (the whole school).
+    ViewAbsenceOverview,
+    /// Know that a class exists: a refused change to it is answered 403 with the reason to the
+    /// school's staff and leaders, 404 to everyone else.
+    KnowOfClass,
+    /// Be one of the staff of a conference round (CON-2): people who work at the school. Asked
+    /// of the person being added, not of the one adding them.
+    TakePartInRound,
     /// Read the school's own absence codes to record absence with (ABS-1): its staff.
     UseAbsenceCodes,
     /// Raise a wellbeing concern about a child (ABS-4): guardians with custody.
@@ -649,6 +661,16 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
             },
         ) => actor.is_leader_of(school_id) || actor.contact_teacher_of_any(classes),
         (Action::ManageSchool, Resource::School { school_id }) => actor.is_leader_of(school_id),
+        (Action::ViewAbsenceOverview | Action::TakePartInRound, Resource::School { school_id }) => {
+            actor.is_leader_of(school_id)
+                || (actor.school_id == school_id && actor.has(Role::Staff))
+        }
+        (Action::ViewInterpreterNeed, Resource::GuardianContact { school_id, .. }) => {
+            actor.school_id == school_id && (actor.has(Role::Staff) || actor.has(Role::Leader))
+        }
+        (Action::KnowOfClass, Resource::Class { school_id, .. }) => {
+            actor.school_id == school_id && (actor.has(Role::Staff) || actor.has(Role::Leader))
+        }
         (Action::UseAbsenceCodes, Resource::School { school_id }) => {
             actor.is_leader_of(school_id) || actor.has(Role::Staff)
         }
@@ -1480,6 +1502,50 @@ mod tests {
             &other_guardian(),
             Action::WithdrawAbsence,
             &record(GUARDIAN, true)
+        ));
+    }
+
+    #[test]
+    fn the_schools_own_views_are_for_those_who_work_there() {
+        let school = Resource::School { school_id: SCHOOL };
+        let class = Resource::Class {
+            school_id: SCHOOL,
+            class_id: CLASS,
+        };
+        for a in [leader(), contact_teacher(), other_teacher()] {
+            assert!(may(&a, Action::ViewAbsenceOverview, &school));
+            assert!(may(&a, Action::TakePartInRound, &school));
+            assert!(may(&a, Action::KnowOfClass, &class));
+        }
+        for a in [guardian(Access::Full), other_guardian(), pupil()] {
+            assert!(!may(&a, Action::ViewAbsenceOverview, &school));
+            assert!(!may(&a, Action::TakePartInRound, &school));
+            assert!(!may(&a, Action::KnowOfClass, &class));
+        }
+        let contact = Resource::GuardianContact {
+            school_id: SCHOOL,
+            pupil_id: PUPIL,
+            classes: &[CLASS],
+            guardian_id: GUARDIAN,
+            protected: false,
+        };
+        assert!(may(
+            &subject_teacher(),
+            Action::ViewInterpreterNeed,
+            &contact
+        ));
+        assert!(!may(
+            &other_guardian(),
+            Action::ViewInterpreterNeed,
+            &contact
+        ));
+        let elsewhere = Resource::School {
+            school_id: OTHER_SCHOOL,
+        };
+        assert!(!may(
+            &contact_teacher(),
+            Action::ViewAbsenceOverview,
+            &elsewhere
         ));
     }
 

@@ -966,7 +966,10 @@ async fn overview_page(
 ) -> Result<Response, WebError> {
     let me = viewer.require()?;
     let tr = viewer.tr;
-    if !me.is_staff() {
+    let school = Resource::School {
+        school_id: me.actor.school_id,
+    };
+    if !may(&me.actor, Action::ViewAbsenceOverview, &school) {
         return Err(WebError::NotFound);
     }
     let leader = may(

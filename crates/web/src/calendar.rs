@@ -165,7 +165,7 @@ async fn class_for(
     if may(&me.actor, action, &r) {
         return Ok(class);
     }
-    if action != see && (may(&me.actor, see, &r) || me.is_staff()) {
+    if action != see && (may(&me.actor, see, &r) || may(&me.actor, Action::KnowOfClass, &r)) {
         return Err(WebError::Refused(viewer.tr.t("calendar-refused-class")));
     }
     Err(WebError::NotFound)
@@ -655,7 +655,8 @@ async fn calendar_page(
             "/calendar?view={}&date={anchor}",
             if week_view { "month" } else { "week" }
         ),
-        can_plan: me.is_staff(),
+        // The link to the planning form, for those who may plan for some audience.
+        can_plan: may_plan_some_event(me),
         classes: plan_classes,
     })
 }
@@ -693,6 +694,23 @@ struct EventFormValues {
     rsvp_deadline: String,
     #[serde(default)]
     reminder_at: String,
+}
+
+/// Whether the viewer may plan an event for some audience: the school, or a class they teach.
+fn may_plan_some_event(me: &SignedIn) -> bool {
+    let taught: Vec<ClassId> = me.actor.teaches.iter().map(|l| l.class_id).collect();
+    let plans = |classes: &[ClassId], whole_school: bool| {
+        may(
+            &me.actor,
+            Action::PlanEvent,
+            &Resource::Event {
+                school_id: me.actor.school_id,
+                classes,
+                whole_school,
+            },
+        )
+    };
+    plans(&[], true) || plans(&taught, false)
 }
 
 /// The audiences the viewer may plan for: their classes, the grades of their classes, and the
@@ -1286,6 +1304,7 @@ async fn settings_page(
         chrome: viewer.chrome(),
         tr: viewer.tr,
         feed: token.map(|t| feed_url(&state, &viewer, &headers, &t)),
+        // Shapes the page: the sharing form is a guardian's; saving it is their own profile.
         guardian: me.actor.has(Role::Guardian),
         sharing: state.store.contact_sharing(me.actor.person_id).await?,
         saved: q.saved.is_some(),
@@ -1366,6 +1385,7 @@ async fn conferences_of(
     from: i64,
     to: i64,
 ) -> Res<Vec<ConferenceTime>> {
+    // Candidates only; `access` keeps those the person may see.
     let taught: Vec<ClassId> = if actor.has(Role::Staff) {
         actor.teaches.iter().map(|l| l.class_id).collect()
     } else {

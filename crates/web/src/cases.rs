@@ -2041,6 +2041,7 @@ struct Overview {
 async fn overview(state: &AppState, me: &SignedIn) -> Res<Overview> {
     let school = me.actor.school_id;
     let who = me.actor.person_id;
+    // Which lists to load; every case shown passes `may(ViewCase)` (`visible`).
     let leader = me.actor.has(Role::Leader);
     let mut cases = Vec::new();
     let mut check_ins = Vec::new();
@@ -2141,6 +2142,7 @@ async fn list_page(State(state): State<AppState>, viewer: Viewer) -> Res<Respons
         .map(|c| case_line(c, &l, today, me))
         .filter(|c| c.overdue)
         .collect();
+    // Shapes the page: which sections it shows, from cases `access` let through.
     let staff = me.is_staff();
     let waiting: Vec<CaseLine> = if staff {
         o.cases
@@ -2196,6 +2198,7 @@ async fn list_page(State(state): State<AppState>, viewer: Viewer) -> Res<Respons
         chrome: viewer.chrome(),
         tr,
         staff,
+        // Shapes the page (a guardian's wording); decides nothing.
         guardian: me.actor.has(Role::Guardian),
         overdue,
         waiting,

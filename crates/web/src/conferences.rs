@@ -28,7 +28,7 @@ use skolebro_domain::conferences::{
 use skolebro_domain::notify::NotifyKind;
 use skolebro_domain::people::InterpreterNeed;
 use skolebro_domain::profile::profile;
-use skolebro_domain::{may, Access, Action, ClassId, PersonId, Resource, Role};
+use skolebro_domain::{may, Access, Action, ClassId, PersonId, Resource};
 use skolebro_store::conferences::{
     Agreement, Booked, Booking, Needs, NewBooking, NewRound, NewSlot, Notes, Preparation, Round,
     SlotRow,

@@ -151,6 +151,8 @@ struct Standing {
 }
 
 async fn standing(state: &AppState, me: &SignedIn, class_id: ClassId) -> Res<Standing> {
+    // Only a guardian can be a representative: spares the query for everyone else; `may`
+    // decides below.
     let representative = me.actor.has(Role::Guardian)
         && state
             .store
@@ -787,6 +789,7 @@ struct OverviewPage {
 /// sees every class.
 async fn my_classes(state: &AppState, me: &SignedIn) -> Res<Vec<ClassSummary>> {
     let school = me.actor.school_id;
+    // Which classes to list; each meeting shown passes `may(ViewMeeting)`.
     if me.actor.has(Role::Leader) {
         // One page of classes in grade order; each class page has its own meetings.
         return Ok(state.store.school_classes(school, None, 30).await?);

@@ -129,6 +129,7 @@ fn rfc3339(at: i64) -> String {
 // Who may be written to
 
 fn household(id: PersonId, facts: &RecipientFacts) -> Household {
+    // The recipient's roles are facts for the domain's rules (`Household`); nothing is decided here.
     if facts.roles.contains(&Role::Staff) || facts.roles.contains(&Role::Leader) {
         Household::Staff
     } else if facts.roles.contains(&Role::Guardian) {
@@ -217,6 +218,7 @@ fn picker_classes(me: &SignedIn, asked: Option<ClassId>) -> Vec<ClassId> {
     let a = &me.actor;
     let mut classes: Vec<ClassId> = Vec::new();
     if let Some(c) = asked {
+        // Shapes the picker; `access` decides each recipient when the message is sent.
         if a.has(Role::Leader) || a.teaches.iter().any(|l| l.class_id == c) {
             classes.push(c);
         }
@@ -382,6 +384,7 @@ struct HoursNotice {
 }
 
 async fn hours_notice(state: &AppState, me: &SignedIn) -> Result<Option<HoursNotice>, WebError> {
+    // Shapes the page: the contact-hours notice is for families; it decides nothing.
     if me.actor.has(Role::Staff) || me.actor.has(Role::Leader) {
         return Ok(None);
     }
@@ -722,6 +725,7 @@ async fn render_new(
 ) -> Result<Response, WebError> {
     let tr = viewer.tr;
     let groups = recipient_groups(state, me, &tr, class).await?;
+    // Shapes the picker (a leader browses every class); `access` decides the recipients.
     let class_links = if me.actor.has(Role::Leader) {
         let mut after: Option<(i64, String)> = None;
         let mut all = Vec::new();

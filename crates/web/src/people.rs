@@ -94,7 +94,7 @@ async fn guardian_views(
                 )
                 .await?;
         }
-        let staff_view = me.actor.has(Role::Staff) || me.actor.has(Role::Leader);
+        let staff_view = may(&me.actor, Action::ViewInterpreterNeed, &resource);
         out.push(GuardianView {
             id: g.person.id.0,
             name: g.person.full(),
@@ -228,6 +228,7 @@ async fn overview(
     let tr = viewer.tr;
 
     let mut children = Vec::new();
+    // The overview's sections follow the person's roles; each child passes `may(View)`.
     if actor.has(Role::Guardian) {
         for link in &actor.children {
             let classes = [];
@@ -249,6 +250,7 @@ async fn overview(
     }
 
     let mut classes = Vec::new();
+    // The person's own classes, for the page; decides nothing.
     if actor.has(Role::Staff) {
         let ids: Vec<ClassId> = actor.teaches.iter().map(|l| l.class_id).collect();
         for c in state.store.classes_by_id(actor.school_id, &ids).await? {
@@ -316,6 +318,7 @@ async fn overview(
         events,
         unread: me.unread,
         greeting: tr.t1("overview-greeting", "name", &me.me.person.given_name),
+        // Shapes the page: which sections it has; decides nothing.
         is_guardian: actor.has(Role::Guardian),
         children,
         is_staff: actor.has(Role::Staff),
@@ -669,6 +672,7 @@ pub async fn api_me(
     let links: Vec<_> = actor
         .children
         .iter()
+        // Describes the person's own links (what they are shown), not a right over others.
         .filter(|l| matches!(l.access, Access::Full | Access::Info) && actor.has(Role::Guardian))
         .collect();
     let ids: Vec<PersonId> = links.iter().map(|l| l.pupil_id).collect();
@@ -701,6 +705,7 @@ pub async fn api_me(
         });
     }
     let mut class_ids: Vec<ClassId> = Vec::new();
+    // The person's own classes, for the page; decides nothing.
     if actor.has(Role::Staff) {
         class_ids.extend(actor.teaches.iter().map(|l| l.class_id));
     }

@@ -454,6 +454,7 @@ struct Choice {
 async fn audience_choices(state: &AppState, me: &SignedIn, tr: &Tr) -> Res<Vec<Choice>> {
     let actor = &me.actor;
     let mut out = Vec::new();
+    // Shapes the form's choices; `access::post_scope` decides the audience when a post is made.
     let leader = actor.has(Role::Leader);
     if leader {
         out.push(Choice {
@@ -566,6 +567,7 @@ async fn render_list(
         posts: posts.iter().map(|p| card(&tr, me, p, &classes)).collect(),
         next,
         choices,
+        // Shapes the page (the leader's fields); the post itself is decided in `access`.
         leader: me.actor.has(Role::Leader),
         form,
         error: error.map(|e| e.text),

@@ -142,12 +142,11 @@ pub(super) async fn create_round(
         _ => vec![me.actor.person_id],
     };
     for person in &staff {
-        let is_staff = state
-            .store
-            .actor(*person, me.actor.school_id)
-            .await?
-            .has(Role::Staff);
-        if !is_staff {
+        let candidate = state.store.actor(*person, me.actor.school_id).await?;
+        let school = Resource::School {
+            school_id: me.actor.school_id,
+        };
+        if !may(&candidate, Action::TakePartInRound, &school) {
             return Ok(Err(unprocessable(format!(
                 "staff: {} {}",
                 person.0,
