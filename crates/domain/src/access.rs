@@ -152,6 +152,11 @@ pub enum Action {
     /// See a guardian's interpreter need (PEO-4): the school's staff and leaders, who book the
     /// interpreter; never other families.
     ViewInterpreterNeed,
+    /// Be told that a guardian exists at all: their name in contact books, recipient lists and
+    /// conversations. Everyone for most families; a protected family (PEO-3) only to the
+    /// school's staff and leaders and to themselves, never to other families, the child's
+    /// other parent included (the protection is often from them).
+    KnowOfFamily,
     /// Read contact details that are protected (PEO-3: name and address protection).
     ViewProtectedContact,
     /// Change one's own profile: language, password.
@@ -315,6 +320,13 @@ pub enum Resource<'a> {
         school_id: SchoolId,
         pupil_id: PersonId,
         classes: &'a [ClassId],
+        guardian_id: PersonId,
+        protected: bool,
+    },
+    /// A guardian as a name others may be shown (contact books, recipient lists,
+    /// conversations); `protected`: the family has name and address protection (PEO-3).
+    Family {
+        school_id: SchoolId,
         guardian_id: PersonId,
         protected: bool,
     },
@@ -484,6 +496,7 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
         | Resource::Class { school_id, .. }
         | Resource::Pupil { school_id, .. }
         | Resource::GuardianContact { school_id, .. }
+        | Resource::Family { school_id, .. }
         | Resource::Person { school_id, .. }
         | Resource::Thread { school_id, .. }
         | Resource::Case { school_id, .. }
@@ -664,6 +677,19 @@ pub fn may(actor: &Actor, action: Action, resource: &Resource<'_>) -> bool {
         (Action::ViewAbsenceOverview | Action::TakePartInRound, Resource::School { school_id }) => {
             actor.is_leader_of(school_id)
                 || (actor.school_id == school_id && actor.has(Role::Staff))
+        }
+        (
+            Action::KnowOfFamily,
+            Resource::Family {
+                school_id,
+                guardian_id,
+                protected,
+            },
+        ) => {
+            !protected
+                || actor.person_id == guardian_id
+                || (actor.school_id == school_id
+                    && (actor.has(Role::Staff) || actor.has(Role::Leader)))
         }
         (Action::ViewInterpreterNeed, Resource::GuardianContact { school_id, .. }) => {
             actor.school_id == school_id && (actor.has(Role::Staff) || actor.has(Role::Leader))
@@ -1539,6 +1565,22 @@ mod tests {
             Action::ViewInterpreterNeed,
             &contact
         ));
+        // A protected family is named to the school and to itself, never to other families.
+        let family = |protected| Resource::Family {
+            school_id: SCHOOL,
+            guardian_id: GUARDIAN,
+            protected,
+        };
+        let protected = family(true);
+        assert!(may(&other_guardian(), Action::KnowOfFamily, &family(false)));
+        assert!(!may(&other_guardian(), Action::KnowOfFamily, &protected));
+        assert!(may(
+            &guardian(Access::Full),
+            Action::KnowOfFamily,
+            &protected
+        ));
+        assert!(may(&subject_teacher(), Action::KnowOfFamily, &protected));
+        assert!(!may(&pupil(), Action::KnowOfFamily, &protected));
         let elsewhere = Resource::School {
             school_id: OTHER_SCHOOL,
         };

@@ -3033,7 +3033,28 @@ async fn calendar_path(app: &TestApp, cast: &Cast, path: &str) -> String {
     if out.contains("{token}") {
         let username = &cast.usernames[&Guardian];
         let token = app.token(username).await;
-        let (_, me) = app.api_get(Some(&token), "/api/v1/me").await;
+        let (_, mut me) = app.api_get(Some(&token), "/api/v1/me").await;
+        if me["calendar_feed_url"].is_null() {
+            // The matrix revoked it earlier, and /me never issues a new one: the settings
+            // page does.
+            let browser = app.signed_in(username).await;
+            let page = browser
+                .get(app.url("/calendar/settings"))
+                .send()
+                .await
+                .expect("settings")
+                .text()
+                .await
+                .expect("body");
+            let renewed = browser
+                .post(app.url("/calendar/settings/feed"))
+                .form(&[("csrf", common::csrf_of(&page))])
+                .send()
+                .await
+                .expect("renew");
+            assert_eq!(renewed.status(), 303);
+            me = app.api_get(Some(&token), "/api/v1/me").await.1;
+        }
         let url = me["calendar_feed_url"].as_str().expect("feed url");
         let secret = url.rsplit('/').next().expect("secret");
         out = out.replace("{token}", secret);

@@ -814,8 +814,8 @@ async fn the_contact_book_shows_only_what_families_share(app: TestApp) {
         bodies.push((path, response.text().await.expect("body")));
     }
     for (path, body) in &bodies {
-        // guardian3's name is listed, nothing else of theirs.
-        assert!(body.contains(&g3.person.family_name), "{path}");
+        // guardian3 is protected: not even named to another family (issue 15 §2).
+        assert!(!body.contains(&g3.person.full()), "{path} names guardian3");
         for secret in &protected {
             assert!(!body.contains(secret.as_str()), "{path} leaks {secret}");
         }
@@ -834,6 +834,20 @@ async fn the_contact_book_shows_only_what_families_share(app: TestApp) {
                 "{path}: address not shared"
             );
         }
+    }
+    // The school knows the family: the teacher's book names them, without protected details.
+    let teacher = app.signed_in("teacher1").await;
+    let staff_book = teacher
+        .get(app.url(&format!("/classes/{class}/contacts")))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
+    assert!(staff_book.contains(&g3.person.full()), "{staff_book}");
+    for secret in &protected {
+        assert!(!staff_book.contains(secret.as_str()));
     }
     let (_, vcf) = &bodies[2];
     assert!(vcf.starts_with("BEGIN:VCARD\r\nVERSION:4.0\r\n"));

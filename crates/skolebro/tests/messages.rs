@@ -909,7 +909,85 @@ async fn new_messages_arrive_live(app: TestApp) {
     );
 }
 
+/// A protected family (PEO-3) is not named to other families: not in the co-recipients of a
+/// class letter, not in the picker where guardians may write to each other; the school sees
+/// them (issue 15 §2).
+async fn a_protected_family_is_not_named_to_other_families(app: TestApp) {
+    let teacher = app.token("teacher1").await;
+    let g2 = app.id_of("guardian2").await;
+    let g3 = app.id_of("guardian3").await;
+    let g3_name = app.store.me(g3).await.expect("guardian3").person.full();
+    let (status, created) = post(
+        &app,
+        &teacher,
+        "/api/v1/threads",
+        json!({"recipients": [g2.0, g3.0], "subject": "Klassebrev", "body": "Kære forældre"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().expect("id");
+    let names = |thread: &Value| -> Vec<String> {
+        thread["participants"]
+            .as_array()
+            .expect("participants")
+            .iter()
+            .filter_map(|p| p["name"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let guardian = app.token("guardian2").await;
+    let (_, seen) = app
+        .api_get(Some(&guardian), &format!("/api/v1/threads/{id}"))
+        .await;
+    assert!(!names(&seen).contains(&g3_name), "{seen}");
+    let (_, staff_view) = app
+        .api_get(Some(&teacher), &format!("/api/v1/threads/{id}"))
+        .await;
+    assert!(names(&staff_view).contains(&g3_name), "{staff_view}");
+    let (_, own) = app
+        .api_get(
+            Some(&app.token("guardian3").await),
+            &format!("/api/v1/threads/{id}"),
+        )
+        .await;
+    assert!(names(&own).contains(&g3_name), "a family sees itself");
+    let page = app
+        .signed_in("guardian2")
+        .await
+        .get(app.url(&format!("/messages/{id}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        page.contains("Klassebrev") && !page.contains(&g3_name),
+        "{page}"
+    );
+
+    // Where guardians may write to each other, the picker offers every family but this one.
+    let leader = app.signed_in("leader1").await;
+    let (status, _, _) = form(
+        &leader,
+        &app,
+        "/settings/messages",
+        "/settings/messages",
+        &[
+            ("contact_hours", String::new()),
+            ("guardians_may_message", "1".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, groups) = app.api_get(Some(&guardian), "/api/v1/recipients").await;
+    let offered = groups.to_string();
+    assert!(offered.contains("\"role\":\"guardian\""), "{offered}");
+    assert!(!offered.contains(&g3_name), "{offered}");
+    assert!(!offered.contains(&format!("\"id\":{},", g3.0)), "{offered}");
+}
+
 on_both_databases!(
+    a_protected_family_is_not_named_to_other_families,
     guardian_writes_to_the_contact_teacher_who_answers,
     a_letter_to_many_families_is_answered_to_the_sender_alone,
     recipients_are_those_one_may_reach,

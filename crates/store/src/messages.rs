@@ -72,6 +72,8 @@ pub struct Thread {
 pub struct Participant {
     pub person: PersonName,
     pub read_at: Option<i64>,
+    /// Name and address protection (PEO-3): not named to other families.
+    pub protected: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -759,7 +761,8 @@ impl Store {
     /// The participants of a conversation with when each last read it.
     pub async fn participants(&self, thread_id: i64) -> Result<Vec<Participant>> {
         sqlx::query(
-            "SELECT p.id, p.given_name, p.family_name, tp.read_at FROM thread_participant tp \
+            "SELECT p.id, p.given_name, p.family_name, p.contact_protected, tp.read_at \
+             FROM thread_participant tp \
              JOIN person p ON p.id = tp.person_id WHERE tp.thread_id = $1 \
              ORDER BY p.family_name, p.given_name, p.id",
         )
@@ -771,6 +774,7 @@ impl Store {
             Ok(Participant {
                 person: PersonName::from_row(r, "")?,
                 read_at: r.try_get("read_at")?,
+                protected: r.try_get::<i64, _>("contact_protected")? != 0,
             })
         })
         .collect()

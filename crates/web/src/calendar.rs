@@ -1164,6 +1164,7 @@ async fn contact_rows(
         .await?;
     let rows = entries
         .into_iter()
+        .filter(|e| crate::people::knows_of_family(me, e.person.id, e.protected))
         .map(|e| {
             let shown = book::shown(e.protected, e.sharing, &e.details);
             (

@@ -268,7 +268,11 @@ async fn recipient_groups(
             people.push((s.person.clone(), "staff", Some(note)));
         }
         for p in &detail.pupils {
-            for g in &p.guardians {
+            for g in p
+                .guardians
+                .iter()
+                .filter(|g| crate::people::knows_of_family(me, g.person.id, g.contact.protected))
+            {
                 people.push((
                     g.person.clone(),
                     "guardian",
@@ -1008,7 +1012,13 @@ async fn render_thread(
     let tz = me.time_zone();
     let messages = state.store.messages(thread.id, THREAD_MESSAGES).await?;
     let mut attachments = attachments_by_message(state, &messages).await?;
-    let participants = state.store.participants(thread.id).await?;
+    let participants: Vec<_> = state
+        .store
+        .participants(thread.id)
+        .await?
+        .into_iter()
+        .filter(|p| crate::people::knows_of_family(me, p.person.id, p.protected))
+        .collect();
     let resource = Resource::Thread {
         school_id: thread.school_id,
         participant: true,
@@ -1848,7 +1858,13 @@ pub async fn api_thread(
         starter: thread.starter_id == me.actor.person_id,
     };
     let read_state = may(&me.actor, Action::ViewReadState, &resource);
-    let participants = state.store.participants(thread.id).await?;
+    let participants: Vec<_> = state
+        .store
+        .participants(thread.id)
+        .await?
+        .into_iter()
+        .filter(|p| crate::people::knows_of_family(me, p.person.id, p.protected))
+        .collect();
     let messages = state.store.messages(thread.id, THREAD_MESSAGES).await?;
     let mut attachments = attachments_by_message(&state, &messages).await?;
     Ok(Json(ThreadJson {

@@ -62,6 +62,20 @@ enum Listing {
     ClassList,
 }
 
+/// Whether the viewer may be shown that this guardian exists (a protected family is named to
+/// the school and to itself only).
+pub(crate) fn knows_of_family(me: &SignedIn, guardian_id: PersonId, protected: bool) -> bool {
+    may(
+        &me.actor,
+        Action::KnowOfFamily,
+        &Resource::Family {
+            school_id: me.actor.school_id,
+            guardian_id,
+            protected,
+        },
+    )
+}
+
 async fn guardian_views(
     state: &AppState,
     me: &SignedIn,
@@ -71,7 +85,10 @@ async fn guardian_views(
     listing: Listing,
 ) -> Result<Vec<GuardianView>, WebError> {
     let mut out = Vec::with_capacity(guardians.len());
-    for g in guardians {
+    for g in guardians
+        .iter()
+        .filter(|g| knows_of_family(me, g.person.id, g.contact.protected))
+    {
         let resource = Resource::GuardianContact {
             school_id: me.actor.school_id,
             pupil_id,
