@@ -12,6 +12,11 @@ use std::fmt;
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 /// At most this many files on one message.
 pub const MAX_FILES: usize = 5;
+/// The files one account may have uploaded, all together, unless the server says otherwise
+/// (`--account-upload-quota-mb`): 1 GB.
+pub const DEFAULT_ACCOUNT_QUOTA_BYTES: u64 = 1024 * 1024 * 1024;
+/// The files of one school, all together (`--school-upload-quota-mb`): 50 GB.
+pub const DEFAULT_SCHOOL_QUOTA_BYTES: u64 = 50 * 1024 * 1024 * 1024;
 /// Plain text is accepted up to 1 MiB; a larger "text" is something else.
 pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
 /// The longest stored file name, in characters.

@@ -11,6 +11,8 @@ use skolebro_store::demo::DemoOptions;
 use skolebro_store::roster::ImportError;
 use skolebro_store::Store;
 
+/// A megabyte, for the quota settings.
+const MB: u64 = 1024 * 1024;
 #[derive(Parser)]
 #[command(
     name = "skolebro",
@@ -133,6 +135,12 @@ struct ServeArgs {
     /// Absence reports one account may make per minute; 0: no limit.
     #[arg(long, env = "SKOLEBRO_ABSENCE_REPORTS_PER_MINUTE", default_value_t = skolebro_domain::limits::DEFAULT_ABSENCE_REPORTS_PER_MINUTE)]
     absence_reports_per_minute: u32,
+    /// Megabytes of files one account may upload in all (attachments, images, photos).
+    #[arg(long, env = "SKOLEBRO_ACCOUNT_UPLOAD_QUOTA_MB", default_value_t = skolebro_domain::files::DEFAULT_ACCOUNT_QUOTA_BYTES / MB)]
+    account_upload_quota_mb: u64,
+    /// Megabytes of files one school may hold in all.
+    #[arg(long, env = "SKOLEBRO_SCHOOL_UPLOAD_QUOTA_MB", default_value_t = skolebro_domain::files::DEFAULT_SCHOOL_QUOTA_BYTES / MB)]
+    school_upload_quota_mb: u64,
     #[command(flatten)]
     db: DbArgs,
     #[command(flatten)]
@@ -313,6 +321,8 @@ async fn serve(args: &ServeArgs, store: Store) -> Result<(), String> {
             header_timeout: None,
             trusted_proxies: args.trusted_proxies.clone(),
             public_url: args.notify.public_url.clone(),
+            account_quota_bytes: Some(args.account_upload_quota_mb.saturating_mul(MB)),
+            school_quota_bytes: Some(args.school_upload_quota_mb.saturating_mul(MB)),
         },
     );
     let mailer = match &args.notify.smtp_url {

@@ -708,7 +708,69 @@ async fn files_for_many_families_go_to_the_sender_alone(app: TestApp) {
     app.stop().await;
 }
 
+/// Uploads stop at the account's and the school's quota with a clear answer (413 and 507),
+/// and nothing of the refused message is kept (issue 15 §2).
+async fn uploads_stop_at_the_quotas(app: TestApp) {
+    let guardian = app.token("guardian1").await;
+    let thread = thread_with_teacher(&app, &guardian).await;
+    let pdf = |n: usize| {
+        let mut bytes = PDF.to_vec();
+        bytes.extend(std::iter::repeat_n(b'%', n));
+        bytes
+    };
+    let send = |base: String, bytes: Vec<u8>| {
+        let guardian = guardian.clone();
+        async move {
+            let form = Form::new()
+                .text("body", "Her er papirerne.")
+                .part("file", file(&bytes, "Papirer.pdf", "application/pdf"));
+            let r = reqwest::Client::new()
+                .post(format!("{base}/api/v1/threads/{thread}/attachments"))
+                .bearer_auth(&guardian)
+                .header("accept-language", "en")
+                .multipart(form)
+                .send()
+                .await
+                .expect("attach");
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let small = app
+        .second_server(|c| c.account_quota_bytes = Some(6_000))
+        .await;
+    let before = message_count(&app, &guardian, thread).await;
+    let (status, body) = send(small.clone(), pdf(4_000)).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = send(small.clone(), pdf(4_000)).await;
+    assert_eq!(status, 413, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("used all your space for files")),
+        "{body}"
+    );
+    assert_eq!(message_count(&app, &guardian, thread).await, before + 1);
+    // The school's quota counts everyone's files.
+    let full_school = app
+        .second_server(|c| c.school_quota_bytes = Some(5_000))
+        .await;
+    let (status, body) = send(full_school, pdf(1_000)).await;
+    assert_eq!(status, 507, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("school's space for files")),
+        "{body}"
+    );
+    assert_eq!(message_count(&app, &guardian, thread).await, before + 1);
+    // Within the quotas the same file goes through.
+    let (status, _) = send(app.url(""), pdf(1_000)).await;
+    assert_eq!(status, 201);
+}
+
 on_both_databases!(
+    uploads_stop_at_the_quotas,
     a_guardian_sends_a_pdf_that_the_teacher_downloads_unchanged,
     only_the_participants_may_download,
     too_large_and_forbidden_files_are_refused_and_nothing_is_stored,

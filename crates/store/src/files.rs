@@ -189,6 +189,37 @@ pub(crate) async fn insert_attachments(
 const CHUNK: usize = 500;
 
 impl Store {
+    /// The bytes a person has uploaded, and their school's, over every kind of file
+    /// (attachments, post images, album photos), for the upload quotas. Uploads are rare, so
+    /// two sums over the person's and the school's files are fine here.
+    pub async fn upload_usage(
+        &self,
+        person: skolebro_domain::PersonId,
+        school: SchoolId,
+    ) -> Result<(u64, u64)> {
+        let row = sqlx::query(
+            "SELECT \
+               CAST((SELECT COALESCE(SUM(a.size), 0) FROM attachment a \
+                     JOIN message m ON m.id = a.message_id WHERE m.author_id = $1) \
+                  + (SELECT COALESCE(SUM(i.size), 0) FROM post_image i \
+                     JOIN post p ON p.id = i.post_id WHERE p.author_id = $1) \
+                  + (SELECT COALESCE(SUM(size), 0) FROM photo WHERE uploaded_by = $1) AS BIGINT) \
+                 AS account, \
+               CAST((SELECT COALESCE(SUM(size), 0) FROM attachment WHERE school_id = $2) \
+                  + (SELECT COALESCE(SUM(size), 0) FROM post_image WHERE school_id = $2) \
+                  + (SELECT COALESCE(SUM(size), 0) FROM photo WHERE school_id = $2) AS BIGINT) \
+                 AS school",
+        )
+        .bind(person.0)
+        .bind(school.0)
+        .fetch_one(&self.write)
+        .await?;
+        let bytes = |column: &str| -> Result<u64> {
+            Ok(u64::try_from(row.try_get::<i64, _>(column)?).unwrap_or(0))
+        };
+        Ok((bytes("account")?, bytes("school")?))
+    }
+
     /// One attachment of one conversation within a school; `None` when the id names an
     /// attachment of another conversation.
     pub async fn attachment(

@@ -51,6 +51,10 @@ pub enum WebError {
     /// 507: the database's disk is full; nothing was saved.
     #[error("insufficient storage")]
     InsufficientStorage,
+    /// Uploads beyond a storage quota: the account's (413) or the school's (507). Nothing of
+    /// the request was saved; the reason is translated when the answer is rendered.
+    #[error("upload quota of the {}", if *school { "school" } else { "account" })]
+    Quota { school: bool },
     #[error("internal error")]
     Internal,
 }
@@ -117,7 +121,10 @@ impl WebError {
             WebError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             WebError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::Unavailable | WebError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            WebError::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
+            WebError::InsufficientStorage | WebError::Quota { school: true } => {
+                StatusCode::INSUFFICIENT_STORAGE
+            }
+            WebError::Quota { school: false } => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -203,6 +210,14 @@ impl IntoResponse for WebError {
         }
         if let WebError::Denied(key) = &self {
             response.extensions_mut().insert(DetailKey(key));
+            response.extensions_mut().insert(DetailForPeople);
+        }
+        if let WebError::Quota { school } = &self {
+            response.extensions_mut().insert(DetailKey(if *school {
+                "files-error-quota-school"
+            } else {
+                "files-error-quota-account"
+            }));
             response.extensions_mut().insert(DetailForPeople);
         }
         let detail = match &self {

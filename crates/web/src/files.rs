@@ -24,7 +24,7 @@ use skolebro_domain::files::{
 };
 
 use crate::i18n::Tr;
-use crate::viewer::Viewer;
+use crate::viewer::{SignedIn, Viewer};
 use crate::{AppState, WebError, BODY_LIMIT};
 use skolebro_store::files::{FileStore, NewAttachment};
 
@@ -376,12 +376,37 @@ pub(crate) fn file_store(state: &AppState) -> Result<FileStore, WebError> {
 /// Writes checked files to the file directory, before any row names them: content-addressed,
 /// so a file whose message or post is then not stored is a harmless orphan (MSG-1: all or
 /// nothing).
+/// Within the upload quotas of the uploader's account and school, or refused before anything
+/// is written.
 pub(crate) async fn store_files(
     state: &AppState,
+    me: &SignedIn,
     files: Vec<CheckedFile>,
 ) -> Result<Vec<NewAttachment>, WebError> {
     if files.is_empty() {
         return Ok(Vec::new());
+    }
+    let adding: u64 = files.iter().map(|f| f.bytes.len() as u64).sum();
+    let (account, school) = state
+        .store
+        .upload_usage(me.actor.person_id, me.actor.school_id)
+        .await?;
+    let quota = |set: Option<u64>, default: u64| set.unwrap_or(default);
+    if account.saturating_add(adding)
+        > quota(
+            state.config.account_quota_bytes,
+            rules::DEFAULT_ACCOUNT_QUOTA_BYTES,
+        )
+    {
+        return Err(WebError::Quota { school: false });
+    }
+    if school.saturating_add(adding)
+        > quota(
+            state.config.school_quota_bytes,
+            rules::DEFAULT_SCHOOL_QUOTA_BYTES,
+        )
+    {
+        return Err(WebError::Quota { school: true });
     }
     let store = file_store(state)?;
     let mut out = Vec::with_capacity(files.len());

@@ -64,6 +64,10 @@ pub struct Config {
     /// The address people open skolebro at (`--public-url`): calendar feed addresses are
     /// built on it. Without it, on the request's host.
     pub public_url: Option<String>,
+    /// Upload quotas in bytes, per account and per school; `None` is the domain's default
+    /// (`skolebro_domain::files::DEFAULT_*_QUOTA_BYTES`).
+    pub account_quota_bytes: Option<u64>,
+    pub school_quota_bytes: Option<u64>,
 }
 
 /// What every handler can reach.

@@ -465,7 +465,7 @@ async fn start_thread(
 ) -> Result<Sent, WebError> {
     crate::limits::hit(state, me, crate::limits::Bucket::MessageSend)?;
     let families = check_recipients(state, me, &draft.recipients).await?;
-    let attachments = store_files(state, files).await?;
+    let attachments = store_files(state, me, files).await?;
     let (sent, _) = state
         .store
         .create_thread_with(
@@ -541,7 +541,7 @@ async fn add_reply(
     files: Vec<CheckedFile>,
 ) -> Result<(Sent, Vec<i64>), WebError> {
     crate::limits::hit(state, me, crate::limits::Bucket::MessageSend)?;
-    let attachments = store_files(state, files).await?;
+    let attachments = store_files(state, me, files).await?;
     let target = match reply_route(me, thread) {
         ReplyRoute::Everyone => thread.id,
         ReplyRoute::StarterAlone => {

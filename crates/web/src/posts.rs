@@ -161,7 +161,7 @@ async fn create_post(
     }
     // Files first (content-addressed; an orphan is harmless), then the post with its image
     // rows in one transaction.
-    let stored = store_files(state, images).await?;
+    let stored = store_files(state, me, images).await?;
     let id = state
         .store
         .create_post(&NewPost {
@@ -1020,7 +1020,7 @@ async fn add_photo(
     if let Some(refusal) = not_images(&files, tr) {
         return Ok(Err(refusal));
     }
-    let stored = store_files(state, files).await?;
+    let stored = store_files(state, me, files).await?;
     let Some(file) = stored.first() else {
         return Err(WebError::Internal);
     };
@@ -1486,7 +1486,7 @@ pub async fn api_add_image(
     if let Some(refusal) = not_images(&upload.files, &tr) {
         return Err(WebError::from(refusal));
     }
-    let stored = store_files(&state, upload.files).await?;
+    let stored = store_files(&state, me, upload.files).await?;
     let mut out = Vec::new();
     for image in &stored {
         let id = state

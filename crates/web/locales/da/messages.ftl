@@ -83,3 +83,5 @@ messages-files-too-large = Filen { $name } er større end { $mb } MB. Beskeden e
 messages-files-type = Filen { $name } er ikke en slags fil, der kan vedhæftes. Beskeden er ikke sendt; send PDF, billeder, tekst eller Office-dokumenter.
 messages-files-too-many = Du kan højst vedhæfte { $files } filer til én besked. Beskeden er ikke sendt.
 messages-files-request-too-large = Filerne fylder for meget tilsammen: højst { $files } filer på { $mb } MB. Beskeden er ikke sendt.
+files-error-quota-account = Du har brugt hele din plads til filer. Intet er gemt; send beskeden uden filen, eller bed skolen om mere plads.
+files-error-quota-school = Skolens plads til filer er brugt op. Intet er gemt; send beskeden uden filen, og sig det til skolens ledelse.

@@ -83,3 +83,5 @@ messages-files-too-large = The file { $name } is larger than { $mb } MB. The mes
 messages-files-type = The file { $name } is not a kind of file that can be attached. The message was not sent; send PDF, pictures, text or Office documents.
 messages-files-too-many = You can attach at most { $files } files to one message. The message was not sent.
 messages-files-request-too-large = The files are too large together: at most { $files } files of { $mb } MB. The message was not sent.
+files-error-quota-account = You have used all your space for files. Nothing was saved; send the message without the file, or ask the school for more space.
+files-error-quota-school = The school's space for files is used up. Nothing was saved; send the message without the file, and tell the school's leadership.

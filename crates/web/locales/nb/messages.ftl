@@ -83,3 +83,5 @@ messages-files-too-large = Filen { $name } er større enn { $mb } MB. Meldingen 
 messages-files-type = Filen { $name } er ikke en type fil som kan legges ved. Meldingen er ikke sendt; send PDF, bilder, tekst eller Office-dokumenter.
 messages-files-too-many = Du kan legge ved høyst { $files } filer i én melding. Meldingen er ikke sendt.
 messages-files-request-too-large = Filene er for store til sammen: høyst { $files } filer på { $mb } MB. Meldingen er ikke sendt.
+files-error-quota-account = Du har brukt all plassen din til filer. Ingenting er lagret; send meldingen uten filen, eller be skolen om mer plass.
+files-error-quota-school = Skolens plass til filer er brukt opp. Ingenting er lagret; send meldingen uten filen, og si fra til skolens ledelse.
