@@ -15,6 +15,7 @@ pub mod files;
 pub mod meetings;
 pub mod messages;
 pub mod notify;
+pub mod paging;
 pub mod people;
 pub mod posts;
 pub mod profile;

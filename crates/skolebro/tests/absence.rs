@@ -784,7 +784,100 @@ async fn a_guardian_cannot_withdraw_the_schools_record(app: TestApp) {
     assert_eq!(status, 204);
 }
 
+/// A pupil's reports are read 200 a page through the API, the next page's address in an
+/// RFC 8288 `Link` header; no report is left out or read twice (issue 15 §2).
+async fn long_absence_histories_are_read_a_page_at_a_time(app: TestApp) {
+    let school = app.school_id().await;
+    let pupil = app.id_of("pupil1").await;
+    let guardian = app.id_of("guardian1").await;
+    // 205 single days of earlier years, straight into the store (no request could make so
+    // many in a test's time: reports are rate-limited).
+    let mut day = Date::constant(2019, 1, 7);
+    for _ in 0..205 {
+        let days = [day];
+        app.store
+            .report_absence(&skolebro_store::absence::NewReport {
+                school_id: school,
+                pupil_id: pupil,
+                reported_by: guardian,
+                from: day,
+                to: day,
+                part: None,
+                reason: skolebro_domain::absence::Reason::Illness,
+                code: None,
+                note: None,
+                days: &days,
+                replace: false,
+            })
+            .await
+            .expect("report");
+        day = day.tomorrow().expect("day");
+    }
+    let token = app.token("guardian1").await;
+    let client = app.client();
+    let get = |path: String| {
+        let client = client.clone();
+        let token = token.clone();
+        let url = app.url(&path);
+        async move {
+            let r = client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("get");
+            let status = r.status().as_u16();
+            let link = r
+                .headers()
+                .get("link")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            (status, link, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, link, first) = get(format!("/api/v1/pupils/{}/absences", pupil.0)).await;
+    assert_eq!(status, 200);
+    let first = first.as_array().expect("a bare array").clone();
+    assert_eq!(first.len(), 200);
+    let link = link.expect("a Link header to the next page");
+    let next = link
+        .strip_prefix('<')
+        .and_then(|l| l.split_once(">; rel=\"next\""))
+        .map(|(url, _)| url.to_owned())
+        .unwrap_or_else(|| panic!("RFC 8288: {link}"));
+    let (status, link, rest) = get(next).await;
+    assert_eq!(status, 200);
+    assert_eq!(link, None, "the last page");
+    let rest = rest.as_array().expect("array").clone();
+    assert!(
+        rest.len() >= 5,
+        "the demo's own reports come too: {}",
+        rest.len()
+    );
+    let mut ids: Vec<i64> = first
+        .iter()
+        .chain(&rest)
+        .filter_map(|r| r["id"].as_i64())
+        .collect();
+    let all = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), all, "no report twice");
+    // Latest first day first, across the page break.
+    let days: Vec<&str> = first
+        .iter()
+        .chain(&rest)
+        .filter_map(|r| r["from"].as_str())
+        .collect();
+    assert!(days.windows(2).all(|w| w[0] >= w[1]), "{days:?}");
+    for bad in ["20191399.5", "abc", "+20190107.5"] {
+        let (status, _, _) = get(format!("/api/v1/pupils/{}/absences?cursor={bad}", pupil.0)).await;
+        assert_eq!(status, 400, "{bad}");
+    }
+}
+
 on_both_databases!(
+    long_absence_histories_are_read_a_page_at_a_time,
     a_guardian_cannot_withdraw_the_schools_record,
     the_schools_own_codes,
     guardians_report_and_correct_the_same_day,

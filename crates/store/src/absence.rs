@@ -5,6 +5,7 @@
 //! pupil and school day (primary key), so overlapping reports cannot count a day twice and a
 //! whole school's absence in a period is one range scan of `(school_id, day)`.
 
+use skolebro_domain::paging::Cursor;
 use std::collections::HashMap;
 
 use jiff::civil::Date;
@@ -98,6 +99,16 @@ fn report_from_row(r: &AnyRow) -> Result<AbsenceReport> {
         created_at: r.try_get("created_at")?,
         code: r.try_get("code")?,
     })
+}
+
+/// The cursor after a report in [`Store::absence_reports`]' order.
+pub fn report_cursor(r: &AbsenceReport) -> Cursor {
+    Cursor {
+        key: i64::from(r.from.year()) * 10_000
+            + i64::from(r.from.month()) * 100
+            + i64::from(r.from.day()),
+        id: r.id,
+    }
 }
 
 const REPORT_COLUMNS: &str = "r.id AS report_id, r.pupil_id, r.from_day, r.to_day, r.part, \
@@ -335,19 +346,35 @@ impl Store {
     }
 
     /// A pupil's reports, newest first (withdrawn ones left out).
+    /// A pupil's reports, latest first day first, `limit` of them after `before` (a cursor
+    /// whose key is the first day as `YYYYMMDD`, see [`report_cursor`]).
     pub async fn absence_reports(
         &self,
         school_id: SchoolId,
         pupil_id: PersonId,
+        before: Cursor,
         limit: i64,
     ) -> Result<Vec<AbsenceReport>> {
+        // Days are stored as `YYYY-MM-DD` text, which sorts as the days do.
+        let day = match before {
+            Cursor::START => "9999-12-31".to_owned(),
+            c => format!(
+                "{:04}-{:02}-{:02}",
+                c.key / 10_000,
+                c.key / 100 % 100,
+                c.key % 100
+            ),
+        };
         sqlx::query(&format!(
             "SELECT {REPORT_COLUMNS} FROM absence_report r JOIN person p ON p.id = r.reported_by \
              WHERE r.school_id = $1 AND r.pupil_id = $2 AND r.withdrawn_at IS NULL \
-             ORDER BY r.from_day DESC, r.id DESC LIMIT $3"
+             AND (r.from_day < $3 OR (r.from_day = $3 AND r.id < $4)) \
+             ORDER BY r.from_day DESC, r.id DESC LIMIT $5"
         ))
         .bind(school_id.0)
         .bind(pupil_id.0)
+        .bind(day)
+        .bind(before.id)
         .bind(limit)
         .fetch_all(self.reader())
         .await?

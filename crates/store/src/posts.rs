@@ -60,7 +60,7 @@ pub struct Post {
 impl Post {
     pub fn cursor(&self) -> Cursor {
         Cursor {
-            publish_at: self.publish_at,
+            key: self.publish_at,
             id: self.id,
         }
     }
@@ -487,15 +487,12 @@ impl Store {
              ORDER BY p.publish_at DESC, p.id DESC LIMIT $6",
             visible.join(" OR ")
         );
-        let before = q.before.unwrap_or(Cursor {
-            publish_at: i64::MAX,
-            id: i64::MAX,
-        });
+        let before = q.before.unwrap_or(Cursor::START);
         let mut query = sqlx::query(&sql)
             .bind(q.school_id.0)
             .bind(q.reader.0)
             .bind(q.now)
-            .bind(before.publish_at)
+            .bind(before.key)
             .bind(before.id)
             .bind(q.limit);
         for c in &q.scope.classes {

@@ -432,7 +432,12 @@ async fn render_pupil(
     let country = me.school.country;
     let reports = state
         .store
-        .absence_reports(me.actor.school_id, pupil.person.id, 100)
+        .absence_reports(
+            me.actor.school_id,
+            pupil.person.id,
+            skolebro_domain::paging::Cursor::START,
+            100,
+        )
         .await?;
     audit(state, me, "read", pupil.person.id, "reports").await?;
     let rates = rates_of(state, me, pupil.person.id).await?;
@@ -1335,40 +1340,83 @@ pub struct ReportJson {
     pub code: Option<String>,
 }
 
-/// A pupil's absence reports, newest first.
+/// Reports on one page of the API's list.
+const REPORTS_PAGE: usize = 200;
+
+/// A pupil's absence reports, latest first day first, 200 a page: the next page's address is
+/// in the `Link` header.
 #[utoipa::path(get, path = "/api/v1/pupils/{id}/absences", tag = "absence", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Pupil id")), responses((status = 200, body = Vec<ReportJson>),
+    params(("id" = i64, Path, description = "Pupil id"), crate::paging::CursorQuery),
+    responses((status = 200, body = Vec<ReportJson>, headers(("link" = String, description = "The next page, when there is one: `</api/v1/pupils/{id}/absences?cursor=…>; rel=\"next\"`"))),
+        (status = 400, description = "A cursor this list did not write", content_type = "application/problem+json"),
         (status = 404, description = "No such pupil, or not yours to see", content_type = "application/problem+json")))]
 pub async fn api_reports(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-) -> Result<Json<Vec<ReportJson>>, WebError> {
+    Query(query): Query<crate::paging::CursorQuery>,
+) -> Result<(axum::http::HeaderMap, Json<Vec<ReportJson>>), WebError> {
     let me = viewer.require()?;
     let pupil = pupil_for(&state, me, &id, Action::ViewAbsence).await?;
-    let reports = state
+    let before = match crate::paging::read_cursor(query.cursor.as_deref())? {
+        // The key is a first day as YYYYMMDD: anything else is no cursor of this list.
+        Some(c)
+            if Date::new(
+                i16::try_from(c.key / 10_000).unwrap_or(0),
+                i8::try_from(c.key / 100 % 100).unwrap_or(0),
+                i8::try_from(c.key % 100).unwrap_or(0),
+            )
+            .is_ok_and(|_| c.key >= 0) =>
+        {
+            c
+        }
+        Some(_) => {
+            return Err(WebError::BadRequest(
+                "cursor: not a cursor of this list".into(),
+            ))
+        }
+        None => skolebro_domain::paging::Cursor::START,
+    };
+    let mut reports = state
         .store
-        .absence_reports(me.actor.school_id, pupil.person.id, 200)
+        .absence_reports(
+            me.actor.school_id,
+            pupil.person.id,
+            before,
+            REPORTS_PAGE as i64 + 1,
+        )
         .await?;
+    let more = reports.len() > REPORTS_PAGE;
+    reports.truncate(REPORTS_PAGE);
+    let headers = match reports.last() {
+        Some(last) if more => crate::paging::next_link(
+            &format!("/api/v1/pupils/{}/absences", pupil.person.id.0),
+            skolebro_store::absence::report_cursor(last),
+        ),
+        _ => axum::http::HeaderMap::new(),
+    };
     audit(&state, me, "read", pupil.person.id, "reports").await?;
-    Ok(Json(
-        reports
-            .into_iter()
-            .map(|r| ReportJson {
-                id: r.id,
-                from: r.from.to_string(),
-                to: r.to.to_string(),
-                part: r.part.map(|p| p.as_str().to_owned()),
-                reason: r.reason.as_str().to_owned(),
-                leave_state: r.leave_state.map(|l| l.as_str().to_owned()),
-                note: r.note,
-                reported_by: r.reported_by.full(),
-                created_at: Timestamp::from_second(r.created_at)
-                    .map(|t| t.to_string())
-                    .unwrap_or_default(),
-                code: r.code,
-            })
-            .collect(),
+    Ok((
+        headers,
+        Json(
+            reports
+                .into_iter()
+                .map(|r| ReportJson {
+                    id: r.id,
+                    from: r.from.to_string(),
+                    to: r.to.to_string(),
+                    part: r.part.map(|p| p.as_str().to_owned()),
+                    reason: r.reason.as_str().to_owned(),
+                    leave_state: r.leave_state.map(|l| l.as_str().to_owned()),
+                    note: r.note,
+                    reported_by: r.reported_by.full(),
+                    created_at: Timestamp::from_second(r.created_at)
+                        .map(|t| t.to_string())
+                        .unwrap_or_default(),
+                    code: r.code,
+                })
+                .collect(),
+        ),
     ))
 }
 

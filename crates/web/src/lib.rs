@@ -16,6 +16,7 @@ pub mod meetings;
 pub mod messages;
 mod moments;
 pub mod notify;
+pub mod paging;
 pub mod people;
 pub mod posts;
 mod replica;

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use skolebro_domain::access::post_scope;
 use skolebro_domain::files::FileKind;
 use skolebro_domain::posts::{
-    self as rules, photo_visible, Audience, Cursor, PostProblem, MAX_CAPTION_CHARS,
+    self as rules, photo_visible, Audience, PostProblem, MAX_CAPTION_CHARS,
 };
 use skolebro_domain::{may, Action, ClassId, PersonId, Resource, Role};
 use skolebro_store::people::ClassSummary;
@@ -284,13 +284,7 @@ async fn page_of_posts(
     cursor: Option<&str>,
     limit: i64,
 ) -> Res<(Vec<Post>, Option<String>)> {
-    let before = match cursor.filter(|c| !c.is_empty()) {
-        Some(raw) => Some(
-            Cursor::decode(raw)
-                .ok_or_else(|| WebError::BadRequest("cursor: not a cursor of this list".into()))?,
-        ),
-        None => None,
-    };
+    let before = crate::paging::read_cursor(cursor)?;
     let scope = post_scope(&me.actor);
     let mut posts = state
         .store
@@ -1300,12 +1294,7 @@ pub async fn api_create(
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
-pub struct CursorQuery {
-    /// The `next_cursor` of the previous page.
-    #[param(pattern = r"^((0|-?[1-9][0-9]{0,17})\.(0|-?[1-9][0-9]{0,17}))?$")]
-    pub cursor: Option<String>,
-}
+pub use crate::paging::CursorQuery;
 
 /// The posts the caller reads, newest first, by keyset cursor: their own, and the published
 /// posts to their classes, their grades, the staff (staff) and the whole school.
