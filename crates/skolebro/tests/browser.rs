@@ -543,7 +543,7 @@ async fn guardian_books_a_conference_and_the_teacher_sees_it(app: TestApp) {
         .expect("the free times");
     let round_url = browser.current_url().await.expect("url");
     let first = slot
-        .find(Locator::Css("option"))
+        .find(Locator::Css("option:not([value=''])"))
         .await
         .expect("a free time");
     first.click().await.expect("choose");
@@ -1034,3 +1034,130 @@ on_both_databases!(
     guardian_answers_an_event_and_sees_it_in_the_calendar,
     parents_plan_the_meeting_together,
 );
+
+/// The Nu HTML checker (`vnu-jar` from npm, run with Java) finds no error on the pages the
+/// journeys visit, as the people who visit them (issue 15 §2). `SKOLEBRO_VNU_JAR` names the
+/// jar (`.ci/run` installs it); without it the test says it was skipped, unless
+/// `SKOLEBRO_REQUIRE_BROWSER` is set. The HTML is the same on both databases: SQLite only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_journeys_pages_pass_the_nu_html_checker() {
+    let jar = std::env::var("SKOLEBRO_VNU_JAR")
+        .ok()
+        .filter(|j| std::path::Path::new(j).exists());
+    let Some(jar) = jar else {
+        assert!(
+            std::env::var_os("SKOLEBRO_REQUIRE_BROWSER").is_none(),
+            "SKOLEBRO_REQUIRE_BROWSER is set but SKOLEBRO_VNU_JAR names no vnu.jar"
+        );
+        eprintln!("skipped: set SKOLEBRO_VNU_JAR to the Nu HTML checker's vnu.jar");
+        return;
+    };
+    let app = TestApp::spawn(common::Db::Sqlite).await.expect("app");
+    let pupil = app.id_of("pupil1").await.0;
+    let class = app.class_of("pupil1").await;
+    let meetings = app
+        .api_get(
+            Some(&app.token("guardian1").await),
+            &format!("/api/v1/classes/{class}/meetings"),
+        )
+        .await
+        .1;
+    let meeting = meetings[0]["id"].as_i64().expect("the demo's meeting");
+    let conferences = app
+        .signed_in("guardian1")
+        .await
+        .get(app.url("/conferences"))
+        .send()
+        .await
+        .expect("conferences")
+        .text()
+        .await
+        .expect("body");
+    let round: String = conferences
+        .split("href=\"/conferences/rounds/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the demo's open round")
+        .to_owned();
+    let visits: Vec<(Option<&str>, String)> = [
+        (None, "/login".to_owned()),
+        (Some("guardian1"), "/overview".to_owned()),
+        (Some("guardian1"), "/messages".to_owned()),
+        (Some("guardian1"), "/messages/new".to_owned()),
+        (Some("guardian1"), format!("/pupils/{pupil}")),
+        (Some("guardian1"), format!("/pupils/{pupil}/absence")),
+        (Some("guardian1"), "/calendar".to_owned()),
+        (Some("guardian1"), "/calendar?view=month".to_owned()),
+        (Some("guardian1"), "/calendar/settings".to_owned()),
+        (Some("guardian1"), "/conferences".to_owned()),
+        (Some("guardian1"), format!("/conferences/rounds/{round}")),
+        (Some("guardian1"), format!("/meetings/{meeting}")),
+        (Some("guardian1"), format!("/classes/{class}/contacts")),
+        (Some("guardian1"), "/posts".to_owned()),
+        (Some("guardian1"), "/profile".to_owned()),
+        (Some("teacher1"), "/overview".to_owned()),
+        (Some("teacher1"), "/messages/new".to_owned()),
+        (Some("teacher1"), format!("/classes/{class}")),
+        (Some("teacher1"), "/absence".to_owned()),
+        (Some("teacher1"), "/calendar/events/new".to_owned()),
+        (Some("teacher1"), "/cases".to_owned()),
+        (Some("teacher1"), "/posts".to_owned()),
+        (Some("teacher1"), format!("/conferences/rounds/{round}")),
+        (Some("teacher1"), format!("/meetings/{meeting}")),
+        (Some("leader1"), "/settings/messages".to_owned()),
+        (Some("leader1"), "/settings/absence".to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    let dir = tempfile::tempdir().expect("dir");
+    let mut files = Vec::new();
+    for (n, (who, path)) in visits.iter().enumerate() {
+        let client = match who {
+            Some(who) => app.signed_in(who).await,
+            None => app.client(),
+        };
+        let r = client.get(app.url(path)).send().await.expect("page");
+        assert_eq!(r.status(), 200, "{who:?} {path}");
+        let file = dir.path().join(format!("{n:02}.html"));
+        std::fs::write(&file, r.text().await.expect("body")).expect("write");
+        files.push(file);
+    }
+    let out = Command::new("java")
+        .arg("-jar")
+        .arg(&jar)
+        .args(["--errors-only", "--format", "json", "--exit-zero-always"])
+        .args(&files)
+        .output()
+        .expect("java runs the checker");
+    // The checker writes its JSON report to standard error.
+    let report: serde_json::Value = serde_json::from_slice(&out.stderr)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let errors: Vec<String> = report["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["type"] == "error")
+        .map(|m| {
+            let url = m["url"].as_str().unwrap_or_default();
+            let page = url
+                .rsplit('/')
+                .next()
+                .and_then(|f| f.trim_end_matches(".html").parse::<usize>().ok())
+                .and_then(|n| visits.get(n))
+                .map(|(who, path)| format!("{who:?} {path}"))
+                .unwrap_or_else(|| url.to_owned());
+            format!(
+                "{page} line {}: {}",
+                m["lastLine"],
+                m["message"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{} pages, errors:\n{}",
+        files.len(),
+        errors.join("\n")
+    );
+    eprintln!("the Nu HTML checker: {} pages, no error", files.len());
+}

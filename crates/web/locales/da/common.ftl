@@ -38,3 +38,4 @@ error-503-text = skolebro kan ikke nå sin database lige nu. Prøv igen om lidt.
 # Reliability and security.
 error-507 = Lageret er fuldt
 error-507-text = Serverens lager er fuldt, så intet blev gemt. Sig det til skolens administrator, og prøv igen senere.
+form-choose = Vælg …

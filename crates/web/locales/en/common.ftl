@@ -38,3 +38,4 @@ error-503-text = skolebro cannot reach its database right now. Please try again 
 # Reliability and security.
 error-507 = Storage full
 error-507-text = The server's storage is full, so nothing was saved. Please tell the school's administrator and try again later.
+form-choose = Choose …

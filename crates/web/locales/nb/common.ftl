@@ -38,3 +38,4 @@ error-503-text = skolebro når ikke databasen sin akkurat nå. Prøv igjen om li
 # Reliability and security.
 error-507 = Lagringen er full
 error-507-text = Serverens lagring er full, så ingenting ble lagret. Si fra til skolens administrator, og prøv igjen senere.
+form-choose = Velg …
