@@ -11,10 +11,15 @@ pub struct Cursor {
 }
 
 impl Cursor {
-    /// Before every row: the first page.
+    /// Before every row of a list newest first: its first page.
     pub const START: Cursor = Cursor {
         key: i64::MAX,
         id: i64::MAX,
+    };
+    /// Before every row of a list oldest first (a calendar): its first page.
+    pub const LOWEST: Cursor = Cursor {
+        key: i64::MIN,
+        id: i64::MIN,
     };
 
     pub fn encode(self) -> String {

@@ -949,7 +949,82 @@ async fn reminders_wait_for_the_notification_worker(app: TestApp) {
     assert_eq!(status, 422);
 }
 
+/// A range with more events than a page is read a page at a time, the next page's address in
+/// an RFC 8288 `Link` header that keeps the range (issue 15 §2).
+async fn a_crowded_range_of_events_is_read_a_page_at_a_time(app: TestApp) {
+    let school = school(&app).await;
+    let leader = app.id_of("leader1").await;
+    // 1 005 school events of an hour on one day a year ahead, straight into the store.
+    let day = skolebro_store::clock::now().as_second() + 365 * 86_400;
+    for n in 0..1005 {
+        app.store
+            .create_event(&skolebro_store::calendar::NewEvent {
+                school_id: school,
+                audience: skolebro_domain::calendar::Audience::School,
+                title: &format!("Vagt {n}"),
+                place: "Gården",
+                description: "",
+                times: skolebro_domain::calendar::EventTimes {
+                    starts_at: day + (n % 7) * 60,
+                    ends_at: day + 3600,
+                    rsvp_deadline: None,
+                    reminder_at: None,
+                },
+                rsvp: false,
+                created_by: leader,
+            })
+            .await
+            .expect("event");
+    }
+    let date = jiff::Timestamp::from_second(day)
+        .expect("instant")
+        .to_zoned(jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz"))
+        .date();
+    let token = app.token("guardian1").await;
+    let read = |path: String| {
+        let token = token.clone();
+        let url = app.url(&path);
+        async move {
+            let r = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("events");
+            assert_eq!(r.status(), 200);
+            let link = r
+                .headers()
+                .get("link")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let list: Value = r.json().await.expect("json");
+            (link, list.as_array().expect("a bare array").clone())
+        }
+    };
+    let (link, first) = read(format!("/api/v1/events?from={date}&to={date}")).await;
+    assert_eq!(first.len(), 1000);
+    let link = link.expect("a Link to the next page");
+    let next = link
+        .strip_prefix('<')
+        .and_then(|l| l.split_once(">; rel=\"next\""))
+        .map(|(url, _)| url.to_owned())
+        .unwrap_or_else(|| panic!("RFC 8288: {link}"));
+    assert!(next.contains(&format!("from={date}&to={date}")), "{next}");
+    let (link, rest) = read(next).await;
+    assert_eq!(link, None);
+    assert_eq!(rest.len(), 5);
+    let mut ids: Vec<i64> = first
+        .iter()
+        .chain(&rest)
+        .filter_map(|e| e["id"].as_i64())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 1005, "every event once");
+}
+
 on_both_databases!(
+    a_crowded_range_of_events_is_read_a_page_at_a_time,
     events_planned_by_their_staff_end_after_they_start,
     families_answer_until_the_deadline,
     homework_is_given_from_grade_three,

@@ -12,6 +12,7 @@ use jiff::civil::Date;
 use sha2::{Digest, Sha256};
 use skolebro_domain::calendar::{self as rules, Audience, RsvpAnswer};
 use skolebro_domain::contact_book::{Details, Sharing};
+use skolebro_domain::paging::Cursor;
 use skolebro_domain::{ClassId, PersonId, SchoolId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -287,13 +288,33 @@ impl Store {
         to: i64,
         limit: i64,
     ) -> Result<Vec<Event>> {
+        self.events_after(school_id, person, classes, from, to, Cursor::LOWEST, limit)
+            .await
+    }
+
+    /// [`Store::events_for`] from after `after` (a cursor whose key is the start): a page of
+    /// a long range.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn events_after(
+        &self,
+        school_id: SchoolId,
+        person: PersonId,
+        classes: &[ClassId],
+        from: i64,
+        to: i64,
+        after: Cursor,
+        limit: i64,
+    ) -> Result<Vec<Event>> {
         let ids = audience_ids(6, classes.len());
+        let (at, id) = (6 + 2 * classes.len(), 7 + 2 * classes.len());
         let sql = format!(
             "SELECT {EVENT_COLUMNS}, a.answer AS a_answer, a.people AS a_people, a.note AS a_note, \
              a.answered_at AS a_answered_at FROM event e LEFT JOIN class c ON c.id = e.class_id \
              LEFT JOIN event_answer a ON a.event_id = e.id AND a.person_id = $2 \
-             WHERE e.id IN ({ids}) AND e.ends_at > $5 ORDER BY e.starts_at, e.id LIMIT {}",
-            limit.clamp(1, 1000)
+             WHERE e.id IN ({ids}) AND e.ends_at > $5 \
+             AND (e.starts_at > ${at} OR (e.starts_at = ${at} AND e.id > ${id})) \
+             ORDER BY e.starts_at, e.id LIMIT {}",
+            limit.clamp(1, 1001)
         );
         let mut q = sqlx::query(&sql)
             .bind(school_id.0)
@@ -306,6 +327,7 @@ impl Store {
                 q = q.bind(c.0);
             }
         }
+        q = q.bind(after.key).bind(after.id);
         q.fetch_all(self.reader())
             .await?
             .iter()

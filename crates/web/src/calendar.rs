@@ -1585,15 +1585,19 @@ fn event_json(e: &Event, tz: &TimeZone) -> EventJson {
 
 /// The caller's events (their classes', their grades' and the school's) overlapping the days
 /// `from`–`to`, in time order, with their own answers.
+/// Events that touch the days from–to, in order of their start, 1000 a page: the next page's
+/// address is in the `Link` header.
 #[utoipa::path(get, path = "/api/v1/events", tag = "calendar", security(("bearer" = [])),
-    params(RangeQuery),
-    responses((status = 200, body = Vec<EventJson>),
+    params(RangeQuery, crate::paging::CursorQuery),
+    responses((status = 200, body = Vec<EventJson>, headers(("link" = String, description = "The next page, when there is one: `</api/v1/events?from=…&to=…&cursor=…>; rel=\"next\"`"))),
+        (status = 400, description = "A cursor this list did not write", content_type = "application/problem+json"),
         (status = 422, description = "A day that cannot be read, or a range over a year", content_type = "application/problem+json")))]
 pub async fn api_events(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(q): Query<RangeQuery>,
-) -> Res<Json<Vec<EventJson>>> {
+    Query(page): Query<crate::paging::CursorQuery>,
+) -> Res<(axum::http::HeaderMap, Json<Vec<EventJson>>)> {
     let me = viewer.require()?;
     let tz = me.time_zone();
     let (from, to) = day_range(
@@ -1605,22 +1609,41 @@ pub async fn api_events(
     )?;
     let (start, end) = rules::day_window(from, to, &tz)
         .ok_or_else(|| WebError::Unprocessable(viewer.tr.t("calendar-error-range")))?;
-    let events = state
+    let after = crate::paging::read_cursor(page.cursor.as_deref())?
+        .unwrap_or(skolebro_domain::paging::Cursor::LOWEST);
+    let mut events = state
         .store
-        .events_for(
+        .events_after(
             me.actor.school_id,
             me.actor.person_id,
             &rules::calendar_classes(&me.actor),
             start,
             end,
-            1000,
+            after,
+            EVENTS_PAGE as i64 + 1,
         )
         .await?;
-    Ok(Json(events.iter().map(|e| event_json(e, &tz)).collect()))
+    let more = events.len() > EVENTS_PAGE;
+    events.truncate(EVENTS_PAGE);
+    let headers = match events.last() {
+        Some(last) if more => crate::paging::next_link(
+            &format!("/api/v1/events?from={from}&to={to}"),
+            skolebro_domain::paging::Cursor {
+                key: last.starts_at,
+                id: last.id,
+            },
+        ),
+        _ => axum::http::HeaderMap::new(),
+    };
+    Ok((
+        headers,
+        Json(events.iter().map(|e| event_json(e, &tz)).collect()),
+    ))
 }
 
-/// Create an event for a class (its staff), a grade (staff of one of its classes) or the
-/// school (leaders).
+/// Events on one page of the API's list.
+const EVENTS_PAGE: usize = 1000;
+
 #[utoipa::path(post, path = "/api/v1/events", tag = "calendar", security(("bearer" = [])),
     request_body = EventRequest,
     responses((status = 201, body = EventJson),

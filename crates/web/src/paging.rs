@@ -26,11 +26,13 @@ pub fn read_cursor(raw: Option<&str>) -> Result<Option<Cursor>, WebError> {
     }
 }
 
-/// A `Link` header to the page after `cursor` of the list at `path`.
+/// A `Link` header to the page after `cursor` of the list at `path` (which may carry a query
+/// of its own, such as a range).
 pub fn next_link(path: &str, cursor: Cursor) -> HeaderMap {
     let mut headers = HeaderMap::new();
+    let joint = if path.contains('?') { '&' } else { '?' };
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "<{path}?cursor={}>; rel=\"next\"",
+        "<{path}{joint}cursor={}>; rel=\"next\"",
         cursor.encode()
     )) {
         headers.insert(header::LINK, v);
