@@ -984,6 +984,18 @@ async fn a_protected_family_is_not_named_to_other_families(app: TestApp) {
     assert!(offered.contains("\"role\":\"guardian\""), "{offered}");
     assert!(!offered.contains(&g3_name), "{offered}");
     assert!(!offered.contains(&format!("\"id\":{},", g3.0)), "{offered}");
+    // Typed in by id, the protected family is refused as if nobody had that id.
+    let write = |to: i64| json!({"recipients": [to], "subject": "Hej", "body": "Hej med jer"});
+    let (status, protected) = post(&app, &guardian, "/api/v1/threads", write(g3.0)).await;
+    assert_eq!(status, 403, "{protected}");
+    let (_, unknown) = post(&app, &guardian, "/api/v1/threads", write(987_654)).await;
+    assert_eq!(
+        protected["detail"], unknown["detail"],
+        "nothing tells who exists"
+    );
+    let g1 = app.id_of("guardian1").await;
+    let (status, _) = post(&app, &guardian, "/api/v1/threads", write(g1.0)).await;
+    assert_eq!(status, 201, "another family may be written to");
 }
 
 on_both_databases!(

@@ -29,6 +29,8 @@ pub struct RecipientFacts {
     /// Children with full or information access.
     pub children: Vec<PersonId>,
     pub children_classes: Vec<ClassId>,
+    /// Name and address protection (PEO-3): other families may not even be told of them.
+    pub protected: bool,
 }
 
 /// The school's messaging settings.
@@ -276,17 +278,18 @@ impl Store {
             let list = placeholders(2, chunk.len());
             // Roles first: a person without one at this school does not exist here.
             let sql = format!(
-                "SELECT person_id, role FROM membership WHERE school_id = $1 AND person_id IN ({list})"
+                "SELECT m.person_id, m.role, p.contact_protected FROM membership m \
+                 JOIN person p ON p.id = m.person_id \
+                 WHERE m.school_id = $1 AND m.person_id IN ({list})"
             );
             for r in with_ids(&sql, school_id, chunk)
                 .fetch_all(self.reader())
                 .await?
             {
                 let role: String = r.try_get("role")?;
-                out.entry(PersonId(r.try_get("person_id")?))
-                    .or_default()
-                    .roles
-                    .push(parse(role)?);
+                let facts = out.entry(PersonId(r.try_get("person_id")?)).or_default();
+                facts.roles.push(parse(role)?);
+                facts.protected = r.try_get::<i64, _>("contact_protected")? != 0;
             }
             let sql = format!(
                 "SELECT person_id, class_id FROM class_staff WHERE school_id = $1 AND person_id IN ({list})"

@@ -183,7 +183,11 @@ async fn check_recipients(
         let Some(f) = facts.get(id) else {
             return Err(refused);
         };
-        if !may_message(me, *id, f, settings.guardians_may_message) {
+        // A protected family is refused like someone who does not exist: the answer tells
+        // nothing of them.
+        if !may_message(me, *id, f, settings.guardians_may_message)
+            || !crate::people::knows_of_family(me, *id, f.protected)
+        {
             return Err(refused);
         }
         households.push(household(*id, f));
