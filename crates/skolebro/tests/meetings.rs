@@ -512,7 +512,7 @@ async fn guardians_reply_with_needs_until_the_deadline(app: TestApp) {
     assert_eq!(planner["replies"]["childcare"], 2);
     assert_eq!(
         planner["replies"]["interpreters"],
-        json!([[profile_language, 1]])
+        json!([{"language": profile_language, "count": 1}])
     );
     assert_eq!(planner["replies"]["contributions"], json!(["Baklava"]));
 

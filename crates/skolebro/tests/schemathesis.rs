@@ -181,3 +181,105 @@ async fn the_openapi_document_passes_an_outside_validator() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// A client generated from the document by a standard generator (`openapi-python-client` from
+/// PyPI) works against the real app: a program written with it signs in as a guardian, lists
+/// the inbox and reports the child's absence on the next school day (issue 15 §2). Without the
+/// generator it says it is skipped, unless `SKOLEBRO_REQUIRE_BROWSER` is set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generated_client_signs_in_lists_the_inbox_and_reports_absence() {
+    let present = Command::new("openapi-python-client")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !present {
+        assert!(
+            std::env::var_os("SKOLEBRO_REQUIRE_BROWSER").is_none(),
+            "SKOLEBRO_REQUIRE_BROWSER is set but openapi-python-client is missing \
+             (pip install openapi-python-client)"
+        );
+        eprintln!("skipped: needs openapi-python-client (pip install openapi-python-client)");
+        return;
+    }
+    let app = TestApp::spawn(Db::Sqlite).await.expect("SQLite test app");
+    let dir = tempfile::tempdir().expect("dir");
+    let document = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .expect("document")
+        .text()
+        .await
+        .expect("body");
+    let path = dir.path().join("openapi.json");
+    std::fs::write(&path, document).expect("write");
+    let generated = Command::new("openapi-python-client")
+        .args(["generate", "--meta", "none", "--path"])
+        .arg(&path)
+        .arg("--output-path")
+        .arg(dir.path().join("skolebro_client"))
+        .output()
+        .expect("the generator runs");
+    let said = String::from_utf8_lossy(&generated.stdout).into_owned()
+        + &String::from_utf8_lossy(&generated.stderr);
+    assert!(
+        generated.status.success() && !said.contains("Error(s) encountered"),
+        "the generator refused the document:\n{said}"
+    );
+    assert!(
+        !said.contains("Warning"),
+        "the generator warned about the document:\n{said}"
+    );
+
+    // The next school day: a working day that is not one of the school's holidays.
+    let zone = jiff::tz::TimeZone::get("Europe/Copenhagen").expect("tz");
+    let today = skolebro_store::clock::today(&zone);
+    let school = app.school_id().await;
+    let holidays = app
+        .store
+        .holidays(
+            school,
+            today,
+            today.saturating_add(jiff::Span::new().days(60)),
+        )
+        .await
+        .expect("holidays");
+    let mut day = today.tomorrow().expect("day");
+    while !skolebro_domain::calendar::is_working_day(day) || holidays.contains(&day) {
+        day = day.tomorrow().expect("day");
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/generated_client.py");
+    let run = Command::new("python3")
+        .arg(script)
+        .arg(dir.path())
+        .arg(&app.base)
+        .arg("guardian1")
+        .arg(common::PASSWORD)
+        .arg(day.to_string())
+        .output()
+        .expect("python3 runs the program");
+    assert!(
+        run.status.success(),
+        "the program failed:\n{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let did: serde_json::Value = serde_json::from_slice(&run.stdout).expect("its JSON");
+    // What the program saw and did is what the API says.
+    let token = app.token("guardian1").await;
+    let (_, inbox) = app.api_get(Some(&token), "/api/v1/threads").await;
+    assert_eq!(
+        did["inbox"],
+        inbox["items"].as_array().expect("items").len()
+    );
+    let child = did["child"].as_i64().expect("child");
+    let (_, reports) = app
+        .api_get(Some(&token), &format!("/api/v1/pupils/{child}/absences"))
+        .await;
+    let report = reports
+        .as_array()
+        .expect("reports")
+        .iter()
+        .find(|r| r["id"] == did["report"])
+        .unwrap_or_else(|| panic!("the program's report is not recorded: {reports}"));
+    assert_eq!(report["from"], day.to_string());
+    assert_eq!(report["reason"], "illness");
+}

@@ -600,12 +600,19 @@ fn rsvp_json(r: &Rsvp) -> RsvpJson {
     }
 }
 
+/// An interpreter language asked for, and by how many families.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InterpreterCount {
+    pub language: String,
+    pub count: usize,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RepliesJson {
     pub coming: usize,
     pub not_coming: usize,
     /// Interpreter languages asked for, with how many.
-    pub interpreters: Vec<(String, usize)>,
+    pub interpreters: Vec<InterpreterCount>,
     pub childcare: i64,
     pub contributions: Vec<String>,
 }
@@ -660,15 +667,18 @@ fn themes_view(themes: Vec<Theme>, planner: bool) -> Vec<(Theme, Option<usize>)>
 }
 
 fn replies_of(rows: &[skolebro_store::meetings::RsvpRow]) -> RepliesJson {
-    let mut interpreters: Vec<(String, usize)> = Vec::new();
+    let mut interpreters: Vec<InterpreterCount> = Vec::new();
     for r in rows.iter().filter(|r| r.rsvp.coming) {
         if let Some(l) = &r.rsvp.interpreter_language {
             match interpreters
                 .iter_mut()
-                .find(|(k, _)| k.eq_ignore_ascii_case(l))
+                .find(|i| i.language.eq_ignore_ascii_case(l))
             {
-                Some((_, n)) => *n += 1,
-                None => interpreters.push((l.clone(), 1)),
+                Some(i) => i.count += 1,
+                None => interpreters.push(InterpreterCount {
+                    language: l.clone(),
+                    count: 1,
+                }),
             }
         }
     }
