@@ -1088,7 +1088,58 @@ async fn reminders_come_due_once_and_skip_those_who_declined(app: TestApp) {
     app.stop().await;
 }
 
+/// A protected family in a discussion group is not named to the other families of the group
+/// list; the school sees them (issue 15 §2).
+async fn a_protected_family_is_not_named_in_the_groups(app: TestApp) {
+    let g1 = app.token("guardian1").await;
+    let g3 = app.token("guardian3").await;
+    let m = demo_meeting(&app, &g1).await;
+    let id = m["id"].as_i64().expect("id");
+    for t in [&g1, &g3] {
+        let (status, body) = put(
+            &app,
+            t,
+            &format!("/api/v1/meetings/{id}/rsvp"),
+            json!({"coming": true}),
+        )
+        .await;
+        assert_eq!(status, 204, "{body}");
+    }
+    let page_path = format!("/meetings/{id}");
+    let teacher = app.signed_in("teacher1").await;
+    let (status, _) = form(
+        &app,
+        &teacher,
+        &page_path,
+        &format!("/meetings/{id}/groups"),
+        &[("groups", "1"), ("mode", "mixed"), ("seed", "7")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let name_of = |who: &'static str| {
+        let app = &app;
+        async move {
+            app.store
+                .me(app.id_of(who).await)
+                .await
+                .expect("person")
+                .person
+                .full()
+        }
+    };
+    let (g1_name, g3_name) = (name_of("guardian1").await, name_of("guardian3").await);
+    let (_, family_view) = page(&app, &app.signed_in("guardian1").await, &page_path, "en").await;
+    assert!(
+        family_view.contains(&g1_name),
+        "the family sees its own group"
+    );
+    assert!(!family_view.contains(&g3_name), "{family_view}");
+    let (_, school_view) = page(&app, &teacher, &page_path, "en").await;
+    assert!(school_view.contains(&g3_name), "the school sees who comes");
+}
+
 on_both_databases!(
+    a_protected_family_is_not_named_in_the_groups,
     reminders_come_due_once_and_skip_those_who_declined,
     representative_plans_with_the_staff,
     guardians_propose_and_vote_and_planners_see_the_ranking,

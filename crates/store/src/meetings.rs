@@ -190,6 +190,14 @@ fn ids(rows: Vec<AnyRow>) -> Result<Vec<PersonId>> {
         .collect()
 }
 
+/// A member of a meeting's discussion group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupMember {
+    pub person: PersonName,
+    /// Name and address protection (PEO-3): not named to other families.
+    pub protected: bool,
+}
+
 impl Store {
     // -----------------------------------------------------------------------------------------
     // Representatives
@@ -787,9 +795,9 @@ impl Store {
         &self,
         school_id: SchoolId,
         meeting_id: i64,
-    ) -> Result<Vec<Vec<PersonName>>> {
+    ) -> Result<Vec<Vec<GroupMember>>> {
         let rows = sqlx::query(
-            "SELECT g.group_no, g.person_id, p.given_name, p.family_name \
+            "SELECT g.group_no, g.person_id, p.given_name, p.family_name, p.contact_protected \
              FROM meeting_group_member g JOIN person p ON p.id = g.person_id \
              WHERE g.meeting_id = $1 AND g.school_id = $2 \
              ORDER BY g.group_no, p.given_name, p.family_name",
@@ -798,7 +806,7 @@ impl Store {
         .bind(school_id.0)
         .fetch_all(self.reader())
         .await?;
-        let mut out: Vec<Vec<PersonName>> = Vec::new();
+        let mut out: Vec<Vec<GroupMember>> = Vec::new();
         let mut current = None;
         for r in &rows {
             let no: i64 = r.try_get("group_no")?;
@@ -807,7 +815,10 @@ impl Store {
                 current = Some(no);
             }
             if let Some(last) = out.last_mut() {
-                last.push(name_of(r)?);
+                last.push(GroupMember {
+                    person: name_of(r)?,
+                    protected: r.try_get::<i64, _>("contact_protected")? != 0,
+                });
             }
         }
         Ok(out)

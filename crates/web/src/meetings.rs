@@ -1238,7 +1238,12 @@ async fn render_meeting(
             .groups(school, m.id)
             .await?
             .into_iter()
-            .map(|g| g.iter().map(|p| p.full()).collect())
+            .map(|g| {
+                g.iter()
+                    .filter(|m| crate::people::knows_of_family(me, m.person.id, m.protected))
+                    .map(|m| m.person.full())
+                    .collect()
+            })
             .collect()
     } else {
         Vec::new()
