@@ -60,7 +60,8 @@ pub const MESSAGES_SQL: &str =
      WHERE m.thread_id = $1 ORDER BY m.id DESC LIMIT $2";
 /// `Store::participants`: who is in a conversation.
 pub const PARTICIPANTS_SQL: &str =
-    "SELECT p.id, p.given_name, p.family_name, tp.read_at FROM thread_participant tp \
+    "SELECT p.id, p.given_name, p.family_name, p.contact_protected, tp.read_at \
+     FROM thread_participant tp \
      JOIN person p ON p.id = tp.person_id WHERE tp.thread_id = $1 \
      ORDER BY p.family_name, p.given_name, p.id";
 
