@@ -277,17 +277,10 @@ async fn security_headers_on_every_response(app: TestApp) {
 /// Signing out ends the session and tells the browser to drop its cookie (issue 15).
 async fn signing_out_removes_the_cookie(app: TestApp) {
     let browser = app.signed_in("guardian1").await;
-    let page = browser
-        .get(app.url("/profile"))
-        .send()
-        .await
-        .expect("profile")
-        .text()
-        .await
-        .expect("body");
+    let csrf = app.session_csrf(&browser).await;
     let response = browser
         .post(app.url("/logout"))
-        .form(&[("csrf", common::csrf_of(&page))])
+        .form(&[("csrf", csrf.as_str())])
         .send()
         .await
         .expect("logout");
@@ -536,17 +529,10 @@ async fn cookie_sessions_change_nothing_through_the_api_without_the_token(app: T
     // Reading with the cookie still works, and a change with the token goes through.
     let me = browser.get(app.url("/api/v1/me")).send().await.expect("me");
     assert_eq!(me.status(), 200);
-    let page = browser
-        .get(app.url("/profile"))
-        .send()
-        .await
-        .expect("profile")
-        .text()
-        .await
-        .expect("body");
+    let csrf = app.session_csrf(&browser).await;
     let with_token = browser
         .post(app.url(&open))
-        .header("x-csrf-token", csrf_of(&page))
+        .header("x-csrf-token", csrf.as_str())
         .send()
         .await
         .expect("with token");
@@ -589,17 +575,10 @@ async fn signing_out_ends_the_live_streams(app: TestApp) {
     };
     let mut here = open(app.url("/messages/events")).await;
     let mut there = open(format!("{other_node}/messages/events")).await;
-    let page = browser
-        .get(app.url("/profile"))
-        .send()
-        .await
-        .expect("profile")
-        .text()
-        .await
-        .expect("body");
+    let csrf = app.session_csrf(&browser).await;
     let out = browser
         .post(app.url("/logout"))
-        .form(&[("csrf", csrf_of(&page))])
+        .form(&[("csrf", csrf.as_str())])
         .send()
         .await
         .expect("logout");
@@ -616,18 +595,11 @@ async fn signing_out_ends_the_live_streams(app: TestApp) {
         .await
         .expect("stream");
     assert_eq!(others_stream.status(), 200);
-    let page = kept
-        .get(app.url("/profile"))
-        .send()
-        .await
-        .expect("profile")
-        .text()
-        .await
-        .expect("body");
+    let csrf = app.session_csrf(&kept).await;
     let changed = kept
         .post(app.url("/profile/password"))
         .form(&[
-            ("csrf", csrf_of(&page).as_str()),
+            ("csrf", csrf.as_str()),
             ("current", PASSWORD),
             ("new", "a-new-and-long-password-42"),
             ("repeat", "a-new-and-long-password-42"),

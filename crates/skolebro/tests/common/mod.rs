@@ -235,6 +235,20 @@ impl TestApp {
         format!("http://{addr}")
     }
 
+    /// The session's CSRF token, as a signed-in client's page carries it (forms, and the
+    /// `X-CSRF-Token` header of API changes made with the cookie).
+    pub async fn session_csrf(&self, client: &reqwest::Client) -> String {
+        let page = client
+            .get(self.url("/profile"))
+            .send()
+            .await
+            .expect("profile")
+            .text()
+            .await
+            .expect("body");
+        csrf_of(&page)
+    }
+
     /// Runs one SQL statement on the app's database: for facts no request can make, such as
     /// a session issued long ago.
     pub async fn execute_sql(&self, statement: &str) {
